@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 .PHONY: help deps venv lab-image lab-up lab-down lab-status demo test test-unit \
-	test-integration test-molecule lint clean
+	test-integration test-molecule bench lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ test-molecule: lab-image ## Every Molecule scenario: create, converge, idempoten
 		$(BIN)/molecule test -s $$s || { echo "molecule scenario $$s FAILED"; exit 1; }; \
 		echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
+
+bench: deps venv ## Benchmarks (not part of make test): writes bench/RESULTS.md
+	cd bench && ../$(BIN)/python bench_backup.py
+	cd bench && ../$(BIN)/python bench_drill.py
+	cd bench && ../$(BIN)/python bench_hardening.py
 
 lint: venv ## ansible-lint (production profile) and ruff
 	$(BIN)/ansible-lint --profile production playbooks roles

@@ -6,6 +6,7 @@ on stderr with the error's exit code; they never show a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -37,23 +38,38 @@ class BulwarkGroup(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=BulwarkGroup, context_settings={"help_option_names": ["-h", "--help"]})
+#: Sub-commands, imported only when used, so that `bulwark backup` on a backed-up host needs
+#: neither Ansible nor the lab's dependencies, and `bulwark --help` stays fast.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "lab": ("bulwark.lab.cli", "lab",
+            "A local fleet of Debian 12 hosts (podman) to try it all on."),
+    "backup": ("bulwark.backup.cli", "backup",
+               "Encrypted restic backups, retention, offsite copies, restore drills."),
+}
+
+
+class LazyBulwarkGroup(BulwarkGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyBulwarkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bulwark")
 def main() -> None:
     """Bulwark: harden Linux servers and keep verified, encrypted backups.
 
-    \b
-    lab         a local fleet of Debian 12 hosts (podman) to try everything on
-    backup      restic backups, retention, offsite copies, restore drills
+    Run `bulwark COMMAND --help` for the details of each command.
     """
-
-
-def _register() -> None:
-    from bulwark.backup.cli import backup
-    from bulwark.lab.cli import lab
-
-    main.add_command(lab)
-    main.add_command(backup)
-
-
-_register()

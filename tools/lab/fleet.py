@@ -7,6 +7,8 @@ inventory under ``inventories/lab/`` (git-ignored), so `up` can be re-run safely
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +138,18 @@ def write_inventory(fleet: list[LabHost], inventory_dir: Path) -> Path:
         "ansible_ssh_common_args": f"-o UserKnownHostsFile={known_hosts} "
                                    "-o StrictHostKeyChecking=yes",
         "ansible_python_interpreter": "/usr/bin/python3",
+        # Backups on the lab: the offsite repository is the lab's own S3 endpoint
+        # (playbooks/lab-s3.yml). The repository password is generated once per lab.
+        "bulwark_backup_agent_restic_password": _lab_secret(ssh_dir / "restic.pass"),
+        "bulwark_backup_agent_sources": ["/etc", "/home"],
+        "bulwark_backup_agent_repositories": {
+            "primary": {"url": "/var/backups/bulwark"},
+            "offsite": {
+                "url": "s3:http://127.0.0.1:9000/bulwark-offsite/{{ inventory_hostname }}",
+                "env": {"AWS_ACCESS_KEY_ID": "lab", "AWS_SECRET_ACCESS_KEY": "lab-not-secret",
+                        "AWS_DEFAULT_REGION": "us-east-1"},
+            },
+        },
         "bulwark_admins": [
             {"name": ADMIN, "ssh_keys": [key.with_name(key.name + ".pub").read_text().strip()]}
         ],
@@ -144,6 +158,15 @@ def write_inventory(fleet: list[LabHost], inventory_dir: Path) -> Path:
     (inventory_dir / "group_vars" / "all.yml").write_text(
         header + yaml.safe_dump(group_vars, sort_keys=False))
     return inventory_dir / "hosts.yml"
+
+
+def _lab_secret(path: Path) -> str:
+    """A random secret kept next to the lab's key (so re-running `up` keeps it)."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
 
 
 def status(lab: str = DEFAULT_LAB) -> list[dict[str, object]]:

@@ -1,0 +1,1 @@
+"""bulwark.backup: restic orchestration — backups, retention, offsite copies, restore drills."""

@@ -1,0 +1,1 @@
+"""One module per user action (init, run, status; drill and restore): thin orchestration."""

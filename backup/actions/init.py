@@ -1,0 +1,106 @@
+"""`bulwark backup init`: create missing repositories, idempotently.
+
+The primary is created first; every other repository is created with the primary's chunker
+parameters (`init --from-repo … --copy-chunker-params`) so that copies deduplicate. For s3:
+URLs the bucket is created through boto3 when it is missing. Existing repositories are left
+alone; one whose chunker parameters differ from the primary's is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bulwark.backup import s3
+from bulwark.backup.config import BackupConfig
+from bulwark.backup.execute import Restic, Target
+from bulwark.backup.lock import run_lock
+from bulwark.backup.records import Records, RunRecord, StepRecord
+from bulwark.backup.restic.cat import repository_config
+from bulwark.backup.restic.init import init
+from bulwark.errors import BulwarkError
+
+
+@dataclass
+class InitOutcome:
+    repository: str
+    url: str
+    created: bool
+    bucket_created: bool
+    chunker_polynomial: str | None
+    shares_chunker: bool | None  # None for the primary itself
+
+
+def init_repositories(
+    config: BackupConfig, restic: Restic, *, report: Callable[[str], None] = lambda line: None
+) -> list[InitOutcome]:
+    """Create what is missing; return one outcome per repository, primary first."""
+    records = Records(config)
+    records.ensure_dirs()
+    record = RunRecord.start("init", config)
+    outcomes: list[InitOutcome] = []
+    try:
+        with run_lock(config.state_dir, config.config_id, what=str(config.path)):
+            config.check_password()
+            targets = config.targets()
+            primary = targets[config.primary]
+            for name, target in targets.items():
+                step = record.add(StepRecord(step="init", repository=name, ok=False))
+                started = time.monotonic()
+                try:
+                    chunker_source = None if name == config.primary else primary
+                    outcome = _init_one(restic, target, chunker_source)
+                finally:
+                    step.duration = time.monotonic() - started
+                step.ok = True
+                step.detail = "created" if outcome.created else "exists"
+                outcomes.append(outcome)
+                report(_describe(outcome))
+            _compare_chunkers(outcomes)
+            for outcome in outcomes:
+                if outcome.shares_chunker is False:
+                    report(
+                        f"warning: {outcome.repository} does not share chunker parameters with "
+                        f"{config.primary}; copies to it will not deduplicate"
+                    )
+    except BulwarkError as exc:
+        if record.steps and not record.steps[-1].ok:
+            record.steps[-1].error = str(exc)
+        record.finish(error=str(exc))
+        records.save(record)
+        raise
+    record.finish()
+    records.save(record)
+    return outcomes
+
+
+def _init_one(restic: Restic, target: Target, chunker_source: Target | None) -> InitOutcome:
+    bucket_created = False
+    if s3.is_s3(target.url):
+        bucket_created = s3.ensure_bucket(s3.parse_url(target.url), target.env, target.name)
+    existing = repository_config(restic, target)
+    created = existing is None
+    if existing is None:
+        init(restic, target, chunker_source)
+        existing = repository_config(restic, target) or {}
+    return InitOutcome(
+        repository=target.name,
+        url=target.display_url,
+        created=created,
+        bucket_created=bucket_created,
+        chunker_polynomial=existing.get("chunker_polynomial"),
+        shares_chunker=None,
+    )
+
+
+def _compare_chunkers(outcomes: list[InitOutcome]) -> None:
+    primary = outcomes[0].chunker_polynomial
+    for outcome in outcomes[1:]:
+        outcome.shares_chunker = outcome.chunker_polynomial == primary
+
+
+def _describe(outcome: InitOutcome) -> str:
+    state = "created" if outcome.created else "already exists"
+    bucket = " (bucket created)" if outcome.bucket_created else ""
+    return f"{outcome.repository}: {outcome.url} {state}{bucket}"

@@ -1,0 +1,291 @@
+"""`bulwark backup run`: the nightly job.
+
+backup to the primary (files, then each database as a pg_dump stream) → retention on the primary
+→ for every other repository: copy the host's new snapshots → retention there.
+
+Rules that protect data:
+- nothing runs if a source path is missing or the password file is unreadable (checked first);
+- retention never runs on a repository whose backup, dump or copy failed in this run;
+- a dump that failed half-way has its snapshot forgotten, so it never counts as a backup;
+- every run, failed or not, is recorded (runs.jsonl, state.json, metrics: F3, E12, E13).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from bulwark.backup import s3
+from bulwark.backup.config import BackupConfig, check_sources
+from bulwark.backup.errors import (
+    BackupError,
+    DumpFailed,
+    InputError,
+    PasswordUnavailable,
+    RepositoryNotFound,
+    RepositoryUnreachable,
+    SnapshotIncomplete,
+    WrongPassword,
+)
+from bulwark.backup.execute import Producer, Restic, Target
+from bulwark.backup.hooks import postgresql
+from bulwark.backup.lock import run_lock
+from bulwark.backup.progress import human_bytes
+from bulwark.backup.records import Records, RunRecord, StepRecord
+from bulwark.backup.restic import backup as restic_backup
+from bulwark.backup.restic import copy as restic_copy
+from bulwark.backup.restic import forget as restic_forget
+from bulwark.errors import BulwarkError
+
+Only = Literal["all", "files", "databases"]
+Report = Callable[[str], None]
+# Errors after which nothing else can work against that repository in this run.
+_UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable)
+
+
+class StepsFailed(BackupError):
+    """One or more steps failed; the message names each step and repository."""
+
+
+def run_backup(
+    config: BackupConfig,
+    restic: Restic,
+    *,
+    only: Only = "all",
+    report: Report = lambda line: None,
+) -> RunRecord:
+    """Run every step; return the finished record. Raises if anything failed (after recording)."""
+    records = Records(config)
+    records.ensure_dirs()
+    record = RunRecord.start("run", config, {"only": only})
+    files = only in ("all", "files") and bool(config.sources)
+    databases = config.databases.postgresql if only in ("all", "databases") else []
+    if not files and not databases:
+        raise InputError(f"--only {only}: the config has nothing of that kind to back up")
+    key = config.config_id
+    try:
+        with run_lock(config.state_dir, key, what=str(config.path)):
+            interrupted = records.recover(key)
+            if interrupted is not None:
+                report(f"note: the previous {interrupted.get('command')} run was killed; logged")
+            records.begin(record, key)
+            try:
+                if files:
+                    check_sources(config)
+                config.check_password()
+                targets = config.targets()
+                _Run(config, restic, record, report).steps(targets, files, databases)
+            finally:
+                record.finish(error=_current_error())
+                records.save(record)
+                records.end(key)
+    except BulwarkError as exc:
+        if record.finished_at is None:  # refused before it started (busy, state_dir)
+            record.finish(error=str(exc))
+            records.save(record)
+        raise
+    _raise_for(record)
+    return record
+
+
+def _current_error() -> str | None:
+    """Why the run stopped, if a `finally` runs because of an exception (else None)."""
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return None
+    return str(exc) if isinstance(exc, BulwarkError) else f"stopped: {exc.__class__.__name__}"
+
+
+def _dump_error(stderr: str) -> str:
+    """pg_dump's first error line ("pg_dump: error: query failed: ERROR: …"), shortened."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    chosen = next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
+    return " ".join(chosen.removeprefix("pg_dump:").split())[:300]
+
+
+def _raise_for(record: RunRecord) -> None:
+    failures = record.failures
+    if not failures:
+        return
+    summary = "; ".join(f"{step.step} on {step.repository}: {step.error}" for step in failures)
+    if all(step.incomplete for step in failures):
+        raise SnapshotIncomplete(f"backup run finished with an incomplete snapshot: {summary}")
+    raise StepsFailed(f"backup run failed: {summary}")
+
+
+class _Run:
+    def __init__(self, config: BackupConfig, restic: Restic, record: RunRecord, report: Report):
+        self.config = config
+        self.restic = restic
+        self.record = record
+        self.report = report
+
+    def steps(
+        self,
+        targets: dict[str, Target],
+        files: bool,
+        databases: list[postgresql.PostgresDatabase],
+    ) -> None:
+        primary = targets[self.config.primary]
+        if not self._reachable(primary, "backup"):
+            return
+        if files:
+            self._backup_files(primary)
+        for db in databases:
+            if self._unusable(primary.name):
+                break
+            self._dump(primary, db)
+        if self._unusable(primary.name):
+            return
+        if self._all_ok(primary.name):
+            self._retention(primary)
+        for name in self.config.secondaries:
+            target = targets[name]
+            if self._reachable(target, "copy") and self._copy(primary, target):
+                self._retention(target)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _backup_files(self, primary: Target) -> None:
+        args = restic_backup.backup_args(
+            self.config.sources,
+            host=self.config.host,
+            tags=[*self.config.tags, "files"],
+            excludes=self.config.exclude,
+            one_file_system=self.config.one_file_system,
+        )
+        with self._step("backup", primary) as step:
+            try:
+                result = self.restic.run(primary, args)
+            except SnapshotIncomplete as exc:
+                step.incomplete = True
+                summary = restic_backup.summary(exc.result) if exc.result else None
+                if summary:
+                    self._fill_backup(step, summary)
+                raise
+            self._fill_backup(step, restic_backup.summary(result))
+            self.report(
+                f"backup -> {primary.name}: snapshot {step.snapshot_id}, "
+                f"{step.files_new} new / {step.files_changed} changed files, "
+                f"{human_bytes(step.bytes_added or 0)} added"
+            )
+
+    def _dump(self, primary: Target, db: postgresql.PostgresDatabase) -> None:
+        name = f"dump:{db.name}"
+        with self._step(name, primary) as step:
+            postgresql.check_server(db)
+            producer = Producer(
+                name=db.name, argv=postgresql.dump_argv(db), env=postgresql.client_env(db)
+            )
+            args = restic_backup.stdin_args(
+                postgresql.stdin_filename(db),
+                host=self.config.host,
+                tags=[*self.config.tags, "postgresql", f"db:{db.name}"],
+            )
+            result = self.restic.run(primary, args, producer=producer, check=False)
+            summary = restic_backup.summary(result)
+            if result.producer_returncode != 0:
+                forgotten = ""
+                if summary.snapshot_id:
+                    self.restic.run(
+                        primary,
+                        restic_forget.forget_ids_args([summary.snapshot_id]),
+                        json_output=False,
+                    )
+                    forgotten = f"; its partial snapshot {summary.snapshot_id} was forgotten"
+                detail = _dump_error(result.producer_stderr) or (
+                    f"exit status {result.producer_returncode}"
+                )
+                raise DumpFailed(
+                    f"pg_dump of {postgresql.describe(db)} failed: {detail}{forgotten}"
+                )
+            self.restic.check(primary, result)
+            self._fill_backup(step, summary)
+            self.report(
+                f"dump {db.name} -> {primary.name}: snapshot {step.snapshot_id}, "
+                f"{human_bytes(summary.total_bytes)} dumped, "
+                f"{human_bytes(step.bytes_added or 0)} added"
+            )
+
+    def _retention(self, target: Target) -> None:
+        keep = self.config.retention_for(target.name).forget_args()
+        with self._step("retention", target) as step:
+            result = self.restic.run(
+                target, restic_forget.forget_args(keep, host=self.config.host, prune=True)
+            )
+            summary = restic_forget.summary(result)
+            step.snapshots, step.removed = summary.kept, summary.removed
+            step.snapshot_ids = summary.removed_ids
+            self.report(
+                f"retention on {target.name}: {summary.kept} snapshots kept, "
+                f"{summary.removed} removed"
+            )
+
+    def _copy(self, primary: Target, target: Target) -> bool:
+        with self._step("copy", target) as step:
+            result = self.restic.run(
+                target,
+                restic_copy.copy_args(host=self.config.host),
+                source=primary,
+                json_output=False,
+            )
+            summary = restic_copy.summary(result)
+            step.snapshot_ids = summary.copied
+            step.detail = f"{len(summary.copied)} copied, {summary.skipped} already there"
+            self.report(f"copy {primary.name} -> {target.name}: {step.detail}")
+        return step.ok
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _reachable(self, target: Target, step_name: str) -> bool:
+        """For S3, probe the endpoint first: restic would retry a dead one for about a minute."""
+        if not s3.is_s3(target.url):
+            return True
+        with self._step(step_name, target, record_success=False) as step:
+            location = s3.parse_url(target.url)
+            if not s3.bucket_exists(location, target.env, target.name):
+                raise RepositoryNotFound(
+                    f"repository {target.name}: bucket {location.bucket} does not exist at "
+                    f"{location.endpoint} (run `bulwark backup init`)",
+                    repository=target.name,
+                )
+        return step.ok
+
+    def _unusable(self, repository: str) -> bool:
+        return any(
+            step.repository == repository and not step.ok and step.detail == "unusable"
+            for step in self.record.steps
+        )
+
+    def _all_ok(self, repository: str) -> bool:
+        return all(step.ok for step in self.record.steps if step.repository == repository)
+
+    def _fill_backup(self, step: StepRecord, summary: restic_backup.BackupSummary) -> None:
+        step.snapshot_id = summary.snapshot_id
+        step.bytes_added = summary.data_added
+        step.files_new = summary.files_new
+        step.files_changed = summary.files_changed
+
+    @contextmanager
+    def _step(
+        self, name: str, target: Target, *, record_success: bool = True
+    ) -> Iterator[StepRecord]:
+        """Time a step and record it; a BulwarkError marks it failed and does not propagate."""
+        step = StepRecord(step=name, repository=target.name, ok=True)
+        started = time.monotonic()
+        try:
+            yield step
+        except BulwarkError as exc:
+            step.ok = False
+            step.error = str(exc)
+            if isinstance(exc, _UNUSABLE):
+                step.detail = "unusable"
+            self.report(f"FAILED {name} on {target.name}: {exc}")
+        finally:
+            step.duration = time.monotonic() - started
+        if not step.ok or record_success:
+            self.record.add(step)
+

@@ -1,0 +1,195 @@
+"""`bulwark backup …`: click wiring only; the work is in bulwark.backup.actions.
+
+Exit codes of every `bulwark backup` command:
+
+    0  success
+    1  a step failed (backup, dump, retention, copy); the message names step and repository
+    2  usage or configuration error, bad input (config keys, source path, password file, env_file)
+    3  finished, but a snapshot is incomplete (some source files could not be read)
+    4  busy: another run of the same config holds the lock, or a repository stayed locked
+  130  interrupted (Ctrl-C)
+
+`status` exits 1 when a repository cannot be read (its entry carries the error).
+
+Errors are printed as one line on stderr (`bulwark: error: …`), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bulwark.backup.config import BackupConfig, load_config
+from bulwark.backup.execute import Restic
+from bulwark.backup.progress import for_terminal, human_bytes
+from bulwark.errors import BulwarkError
+
+T = TypeVar("T")
+DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
+
+config_option = click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    envvar="BULWARK_BACKUP_CONFIG",
+    help="Backup config file (YAML).",
+)
+
+
+def _guarded(work: Callable[[], T]) -> T:
+    """Run `work`; a BulwarkError becomes one line on stderr and its exit code."""
+    try:
+        return work()
+    except BulwarkError as exc:
+        message = " ".join(str(exc).split())
+        click.echo(f"bulwark: error: {message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("bulwark: interrupted", err=True)
+        sys.exit(130)
+
+
+class _Console:
+    """Step lines on stdout; a progress line on stderr when a person is watching."""
+
+    def __init__(self) -> None:
+        self.progress = for_terminal()
+
+    def line(self, text: str) -> None:
+        if self.progress:
+            self.progress.clear()
+        click.echo(text)
+
+    def restic(self, config: BackupConfig) -> Restic:
+        return Restic(config.restic_binary, lock_wait=config.lock_wait, progress=self.progress)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log every restic call (secrets redacted).")
+def backup(verbose: bool) -> None:
+    """Encrypted restic backups, retention, offsite copies and restore drills."""
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger = logging.getLogger("bulwark")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+
+
+@backup.command("init")
+@config_option
+def init_command(config_path: Path) -> None:
+    """Create missing repositories (S3 buckets too); offsite ones share the primary's chunker."""
+    from bulwark.backup.actions.init import init_repositories
+
+    console = _Console()
+
+    def work() -> None:
+        config = load_config(config_path)
+        init_repositories(config, console.restic(config), report=console.line)
+
+    _guarded(work)
+
+
+@backup.command("run")
+@config_option
+@click.option(
+    "--only",
+    type=click.Choice(["all", "files", "databases"]),
+    default="all",
+    show_default=True,
+    help="Back up only the files or only the databases (the weekly DB timer uses databases).",
+)
+def run_command(config_path: Path, only: str) -> None:
+    """Backup to the primary, retention, copy to every other repository, retention there."""
+    from bulwark.backup.actions.run import run_backup
+
+    console = _Console()
+
+    def work() -> None:
+        config = load_config(config_path)
+        record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
+                            report=console.line)
+        console.line(f"backup run ok in {record.duration:.1f}s")
+
+    _guarded(work)
+
+
+@backup.command("check-config")
+@config_option
+def check_config_command(config_path: Path) -> None:
+    """Validate the config file (keys, types, paths) without touching any repository."""
+
+    def work() -> None:
+        load_config(config_path)
+        click.echo(f"{config_path}: ok")
+
+    _guarded(work)
+
+
+@backup.command("status")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status_command(config_path: Path, as_json: bool) -> None:
+    """Per repository: snapshots, newest snapshot, last success, last failure, size."""
+    from bulwark.backup.actions.status import repository_status
+
+    def work() -> int:
+        config = load_config(config_path)
+        restic = Restic(config.restic_binary, lock_wait=config.lock_wait)
+        statuses = repository_status(config, restic)
+        if as_json:
+            click.echo(json.dumps([status.as_dict() for status in statuses], indent=2))
+        else:
+            for status in statuses:
+                click.echo(_status_text(status.as_dict()))
+        return 1 if any(status.error for status in statuses) else 0
+
+    sys.exit(_guarded(work))
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    role = " (primary)" if status["primary"] else ""
+    lines = [f"{status['repository']}{role}: {status['url']}"]
+    if status["error"]:
+        lines.append(f"  error: {status['error']}")
+    else:
+        lines.append(
+            f"  snapshots: {status['snapshots']} ({status['host_snapshots']} of this host), "
+            f"newest {status['newest_snapshot'] or 'never'}"
+        )
+        lines.append(f"  size: {human_bytes(status['size_bytes'] or 0)}")
+    lines.append(f"  last successful run: {status['last_success'] or 'never'}")
+    failure = status["last_failure"]
+    if failure:
+        lines.append(
+            f"  last failure: {failure['time']} {failure['command']} {failure['step']}: "
+            f"{failure['error']}"
+        )
+    else:
+        lines.append("  last failure: none")
+    return "\n".join(lines)
+
+
+def _register_drill() -> None:
+    """`drill` and `restore` live in cli_drill.py (written alongside); add them if present."""
+    try:
+        from bulwark.backup import cli_drill
+    except ImportError:
+        return
+    for name in ("drill", "restore"):
+        command = getattr(cli_drill, name, None)
+        if isinstance(command, click.Command):
+            backup.add_command(command)
+
+
+_register_drill()

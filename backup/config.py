@@ -1,0 +1,342 @@
+"""The backup config file: pydantic models, loading, validation, normalisation.
+
+Stable API: `load_config(path) -> BackupConfig`; `BackupConfig.targets()` gives the
+`execute.Target` of every repository, `BackupConfig.primary` names the primary one and
+`BackupConfig.retention_for(name)` its retention. Every model forbids unknown keys, so a typo
+is reported with its file:line and a suggestion instead of being silently ignored.
+
+The file (keys are stable; documented in backup/README.md):
+
+    sources: [/srv/shop, /etc]              # absolute paths; checked before anything runs
+    exclude: ["*.tmp"]                      # optional, restic --exclude patterns
+    password_file: /etc/bulwark/restic.pass # or password_command: "…" (exactly one)
+    state_dir: /var/lib/bulwark             # locks, run log, state, metrics
+    metrics_file: /var/lib/node_exporter/textfile/bulwark_backup.prom   # optional
+    host: web1                              # optional, default: this host's name
+    tags: [shop]                            # optional, extra snapshot tags (F12 labelling)
+    retention: {daily: 7, monthly: 12, yearly: 5}
+    lock_wait: 600                          # seconds to wait for a live restic lock
+    repositories:                           # the one named `primary` (else the first) is primary
+      primary: {url: /var/backups/bulwark}
+      offsite:
+        url: s3:https://s3.example.com/bucket/host1
+        env_file: /etc/bulwark/offsite.env
+        retention: {daily: 7, monthly: 24, yearly: 10}
+    databases:
+      postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import socket
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from bulwark.backup.errors import ConfigError, InputError
+from bulwark.backup.execute import Target, check_password_file
+from bulwark.backup.hooks.postgresql import PostgresDatabase
+
+DEFAULT_STATE_DIR = Path("/var/lib/bulwark")
+_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+_URL_SCHEMES = ("local:", "sftp:", "rest:", "s3:", "b2:", "azure:", "gs:", "swift:", "rclone:")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Retention(_Model):
+    """restic's keep rules (F2: daily, monthly and yearly backups)."""
+
+    last: PositiveInt | None = None
+    hourly: PositiveInt | None = None
+    daily: PositiveInt | None = None
+    weekly: PositiveInt | None = None
+    monthly: PositiveInt | None = None
+    yearly: PositiveInt | None = None
+    within: Annotated[str, Field(pattern=r"^(\d+[ymdh])+$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Retention:
+        if not any(value is not None for value in self.model_dump().values()):
+            raise ValueError("retention needs at least one rule (daily, monthly, yearly, …)")
+        return self
+
+    def forget_args(self) -> list[str]:
+        """`--keep-daily 7 --keep-monthly 12 …` for `restic forget`."""
+        args: list[str] = []
+        for key, value in self.model_dump().items():
+            if value is not None:
+                args += [f"--keep-{key}", str(value)]
+        return args
+
+
+class RepositoryConfig(_Model):
+    url: Annotated[str, Field(min_length=1)]
+    env_file: Path | None = None
+    retention: Retention | None = None
+
+    @model_validator(mode="after")
+    def _known_url(self) -> RepositoryConfig:
+        if not (self.url.startswith("/") or self.url.startswith(_URL_SCHEMES)):
+            raise ValueError(
+                f"url {self.url!r} is neither an absolute path nor a restic URL "
+                f"({', '.join(s.rstrip(':') for s in _URL_SCHEMES)})"
+            )
+        if self.env_file is not None and not self.env_file.is_absolute():
+            raise ValueError(f"env_file {self.env_file} must be an absolute path")
+        return self
+
+
+class Databases(_Model):
+    postgresql: list[PostgresDatabase] = []
+
+
+class BackupConfig(_Model):
+    sources: list[Path] = []
+    exclude: list[str] = []
+    password_file: Path | None = None
+    password_command: Annotated[str, Field(min_length=1)] | None = None
+    state_dir: Path = DEFAULT_STATE_DIR
+    metrics_file: Path | None = None
+    host: Annotated[str, Field(min_length=1)] = Field(default_factory=socket.gethostname)
+    tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:=-]+$")]] = []
+    retention: Retention = Retention(daily=7, monthly=12, yearly=5)
+    lock_wait: Annotated[int, Field(ge=0)] = 600
+    restic_binary: str = "restic"
+    one_file_system: bool = False
+    repositories: dict[Annotated[str, Field(pattern=_NAME)], RepositoryConfig] = Field(
+        min_length=1
+    )
+    databases: Databases = Databases()
+
+    _path: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BackupConfig:
+        if (self.password_file is None) == (self.password_command is None):
+            raise ValueError("set exactly one of password_file, password_command")
+        for source in self.sources:
+            if not source.is_absolute():
+                raise ValueError(f"source {source} must be an absolute path")
+        if not self.sources and not self.databases.postgresql:
+            raise ValueError("nothing to back up: set sources and/or databases")
+        for path in (self.state_dir, self.metrics_file, self.password_file):
+            if path is not None and not path.is_absolute():
+                raise ValueError(f"{path} must be an absolute path")
+        return self
+
+    @property
+    def path(self) -> Path | None:
+        """The file this config was loaded from."""
+        return self._path
+
+    @property
+    def primary(self) -> str:
+        """The repository named `primary`, else the first one listed."""
+        return "primary" if "primary" in self.repositories else next(iter(self.repositories))
+
+    @property
+    def secondaries(self) -> list[str]:
+        return [name for name in self.repositories if name != self.primary]
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.metrics_file or self.state_dir / "metrics" / "bulwark_backup.prom"
+
+    @property
+    def config_id(self) -> str:
+        """Short stable id of this config (its resolved path): names the run lock."""
+        key = str(self._path.resolve()) if self._path else self.model_dump_json()
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def check_password(self) -> None:
+        """An unreadable or empty password_file is reported before anything runs."""
+        if self.password_file is not None:
+            check_password_file(self.password_file)
+
+    def retention_for(self, name: str) -> Retention:
+        return self.repositories[name].retention or self.retention
+
+    def target(self, name: str) -> Target:
+        repo = self.repositories[name]
+        env = load_env_file(repo.env_file) if repo.env_file else {}
+        return Target(
+            name=name,
+            url=repo.url,
+            env=env,
+            password_file=self.password_file,
+            password_command=self.password_command,
+        )
+
+    def targets(self) -> dict[str, Target]:
+        """Every repository as an execute.Target, primary first; env_files are read here."""
+        return {name: self.target(name) for name in [self.primary, *self.secondaries]}
+
+
+def load_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (optional `export`, quotes, # comments). Values never appear in errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"env_file {path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"env_file {path}: permission denied") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"env_file {path}: cannot read ({exc.__class__.__name__})") from None
+    env: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not _ENV_NAME.match(key):
+            raise InputError(f"env_file {path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        env[key] = value
+    return env
+
+
+def load_config(path: Path) -> BackupConfig:
+    """Read, parse and validate the config; every problem is one ConfigError line with file:line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config {path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config {path}: is a directory") from None
+    except PermissionError:
+        raise ConfigError(f"config {path}: permission denied") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config {path}: not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(_yaml_problem(path, exc)) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (sources, repositories, …)")
+    try:
+        config = BackupConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_problem(path, text, exc)) from None
+    config._path = path.absolute()
+    return config
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        return f"{path}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}"
+    return f"{path}: invalid YAML: {problem}"
+
+
+def _validation_problem(path: Path, text: str, exc: ValidationError) -> str:
+    # A typo also makes the real key "missing": report the unknown key, which is the cause.
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = tuple(first["loc"])
+    line = _line_of(text, loc)
+    where = f"{path}:{line}" if line else str(path)
+    dotted = ".".join(str(part) for part in loc)
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        message = f"unknown key {dotted!r}"
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        elif allowed:
+            message += f" (allowed: {', '.join(sorted(allowed))})"
+    elif first["type"] == "missing":
+        message = f"missing required key {dotted!r}"
+    else:
+        detail = first["msg"].removeprefix("Value error, ")
+        message = f"{dotted}: {detail}" if dotted else detail
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return f"{where}: {message}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found at `loc` (for "did you mean" suggestions)."""
+    model: Any = BackupConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is BackupConfig and part == "repositories":
+            model = "repositories"
+            continue
+        if model == "repositories":
+            model = RepositoryConfig
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        model = _model_in(annotation)
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == str(part)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def check_sources(config: BackupConfig) -> None:
+    """A missing source is reported before restic runs: one line, nothing started."""
+    for source in config.sources:
+        try:
+            source.stat()
+        except FileNotFoundError:
+            raise InputError(f"source {source}: no such file or directory") from None
+        except PermissionError:
+            raise InputError(f"source {source}: permission denied") from None

@@ -1,0 +1,106 @@
+"""Typed errors of the backup layer; each carries the exit code `bulwark backup` returns for it.
+
+All subclass `bulwark.errors.BulwarkError`, so the CLI prints the message as one line and exits
+with `exit_code`. Exit codes (also in `bulwark.backup.cli`):
+
+    0  success
+    1  a step failed (backup, copy, retention, dump) — the message names step and repository
+    2  usage or configuration error, bad input (config keys, source paths, password file, env_file)
+    3  finished, but a snapshot is incomplete (restic exit 3: some source files were unreadable)
+    4  busy: another run of the same config holds the lock, or a repository stayed locked
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bulwark.errors import BulwarkError
+
+
+class BackupError(BulwarkError):
+    """Base of every backup-layer error."""
+
+    exit_code = 1
+
+
+class ConfigError(BackupError):
+    """The config file is missing, unreadable, not YAML, or does not match the schema."""
+
+    exit_code = 2
+
+
+class InputError(BackupError):
+    """Something the config points at is wrong: a source path, the password file, an env_file."""
+
+    exit_code = 2
+
+
+class BusyError(BackupError):
+    """Another run of the same config is in progress."""
+
+    exit_code = 4
+
+
+class ResticError(BackupError):
+    """restic failed. `repository` names the repository (config key) it ran against."""
+
+    exit_code = 1
+    reason = "restic failed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        repository: str | None = None,
+        returncode: int = 1,
+        result: Any = None,
+    ):
+        super().__init__(message)
+        self.repository = repository
+        self.returncode = returncode
+        self.result = result  # execute.ResticResult when raised by the runner
+
+
+class SnapshotIncomplete(ResticError):
+    """restic exit 3: a snapshot was written but some source files could not be read."""
+
+    exit_code = 3
+    reason = "snapshot incomplete (some source files could not be read)"
+
+
+class RepositoryNotFound(ResticError):
+    """restic exit 10 (or 0.14's "unable to open config file"): no repository at that URL."""
+
+    reason = "no repository at this location (run `bulwark backup init`)"
+
+
+class RepositoryLocked(ResticError):
+    """restic exit 11 (or "unable to create lock"): a live process holds the repository lock."""
+
+    exit_code = 4
+    reason = "repository is locked by another process"
+
+
+class WrongPassword(ResticError):
+    """restic exit 12 (or "wrong password or no key found")."""
+
+    reason = "wrong password or no key found"
+
+
+class PasswordUnavailable(ResticError):
+    """restic could not obtain the password (password_command failed)."""
+
+    exit_code = 2
+    reason = "could not get the repository password (password_command failed)"
+
+
+class RepositoryUnreachable(ResticError):
+    """The repository's endpoint cannot be reached (DNS, connection refused, timeout)."""
+
+    reason = "repository unreachable"
+
+
+class DumpFailed(BackupError):
+    """A database dump command exited non-zero; its partial snapshot has been forgotten."""
+
+    exit_code = 1

@@ -1,0 +1,505 @@
+"""The restic runner: the only place in Bulwark that spawns restic (and commands piped into it).
+
+Stable API (used by the backup, drill and restore actions):
+
+    Target(name, url, env, password_file | password_command)   a repository as restic sees it
+    Producer(name, argv, env)                                  a command whose stdout feeds restic
+    Restic(binary, lock_wait=…, progress=…).run(target, args, source=…, producer=…) -> ResticResult
+    Restic.version                                             (major, minor, patch), detected once
+    classify(returncode, stderr) -> ResticError subclass | None
+
+Secrets never reach argv or logs: the repository URL and password go through RESTIC_REPOSITORY
+and RESTIC_PASSWORD_FILE / RESTIC_PASSWORD_COMMAND (RESTIC_FROM_* for the source of a copy),
+env_file values are passed in the environment only, and everything logged or put into an error
+message goes through `Redactor`. stdout is streamed line by line: `status` lines go to the
+progress callback and are dropped, other JSON documents are kept, so memory does not grow with
+the size of the tree.
+
+Exit codes (restic ≥ 0.17): 0 ok, 3 snapshot incomplete, 10 no repository, 11 lock failed,
+12 wrong password. restic 0.14–0.16 returns 1 for the last three, so the stderr text is matched
+too (`classify`).
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import logging
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulwark.backup.errors import (
+    BackupError,
+    InputError,
+    PasswordUnavailable,
+    RepositoryLocked,
+    RepositoryNotFound,
+    RepositoryUnreachable,
+    ResticError,
+    SnapshotIncomplete,
+    WrongPassword,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+Version = tuple[int, int, int]
+
+MIN_VERSION: Version = (0, 14, 0)
+STDERR_TAIL_LINES = 200
+# Variables from the caller's environment that may reach restic; every other RESTIC_* is dropped
+# so that the config file alone decides which repository and password are used.
+_RESTIC_PASSTHROUGH = {"RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE"}
+
+_EXIT_CODES: dict[int, type[ResticError]] = {
+    3: SnapshotIncomplete,
+    10: RepositoryNotFound,
+    11: RepositoryLocked,
+    12: WrongPassword,
+}
+# restic < 0.17 exits 1 for all of these; the text is stable from 0.14 to 0.18.
+_STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
+    (re.compile(r"wrong password or no key found"), WrongPassword),
+    (re.compile(r"Resolving password failed"), PasswordUnavailable),
+    (re.compile(r"unable to create lock|repository is already locked"), RepositoryLocked),
+    (
+        re.compile(
+            r"unable to open config file|Is there a repository at the following location"
+            r"|repository does not exist|The specified bucket does not exist|NoSuchBucket"
+        ),
+        RepositoryNotFound,
+    ),
+    (
+        re.compile(
+            r"connection refused|no such host|i/o timeout|network is unreachable"
+            r"|dial tcp|no route to host|TLS handshake timeout"
+        ),
+        RepositoryUnreachable,
+    ),
+]
+_URL_USERINFO = re.compile(r"(?P<scheme>[a-z0-9+.-]+://)(?P<user>[^/:@\s]*):(?P<pw>[^/@\s]+)@")
+
+
+class Redactor:
+    """Removes secrets (env_file values, passwords in URLs) from text shown or logged."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        text = _URL_USERINFO.sub(r"\g<scheme>\g<user>:***@", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+_SECRET_KEY = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
+
+
+def secret_values(*envs: Mapping[str, str]) -> list[str]:
+    """Values of variables whose names say they are secret (AWS_SECRET_ACCESS_KEY, PGPASSWORD…)."""
+    return [value for env in envs for key, value in env.items() if _SECRET_KEY.search(key)]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password in it replaced by ***."""
+    return Redactor()(url)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A repository as restic needs it: URL, credentials and extra environment (env_file)."""
+
+    name: str
+    url: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    password_file: Path | None = None
+    password_command: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.password_file is None) == (self.password_command is None):
+            raise BackupError(f"repository {self.name}: set exactly one of password_file, "
+                              "password_command")
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+
+@dataclass(frozen=True)
+class Producer:
+    """A command whose stdout is piped into restic's stdin (e.g. pg_dump for `backup --stdin`)."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ResticResult:
+    """What one restic invocation produced."""
+
+    args: list[str]
+    returncode: int
+    messages: list[Any]
+    text: list[str]
+    stderr: str
+    duration: float
+    producer_returncode: int | None = None
+    producer_stderr: str = ""
+
+    def last(self, message_type: str) -> dict[str, Any] | None:
+        """The last JSON message with this `message_type` (e.g. "summary"), if any."""
+        for message in reversed(self.messages):
+            if isinstance(message, dict) and message.get("message_type") == message_type:
+                return message
+        return None
+
+    def document(self) -> Any:
+        """The first JSON document on stdout (`snapshots --json`, `forget --json`, `cat config`)."""
+        if not self.messages:
+            raise BackupError(f"restic {' '.join(self.args)} printed no JSON")
+        return self.messages[0]
+
+
+def check_password_file(path: Path) -> None:
+    """Fail with one line if restic could not read a password from this file."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.read(4096)
+    except FileNotFoundError:
+        raise InputError(f"password_file {path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"password_file {path}: is a directory") from None
+    except PermissionError:
+        raise InputError(f"password_file {path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"password_file {path}: {exc.strerror}") from None
+    if not first.strip():
+        raise InputError(f"password_file {path}: is empty")
+
+
+def classify(returncode: int, stderr: str) -> type[ResticError] | None:
+    """The error class for a restic exit, or None for success. Text first: it is more specific."""
+    if returncode == 0:
+        return None
+    if returncode in (10, 11, 12):
+        return _EXIT_CODES[returncode]
+    for pattern, error in _STDERR_PATTERNS:
+        if pattern.search(stderr):
+            return error
+    return _EXIT_CODES.get(returncode, ResticError)
+
+
+def parse_version(text: str) -> Version:
+    match = re.search(r"restic (\d+)\.(\d+)\.(\d+)", text)
+    if not match:
+        raise BackupError(f"cannot tell the restic version from {text.strip()[:80]!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+@functools.cache
+def detect_version(binary: str) -> Version:
+    """`restic version`, once per binary per process."""
+    try:
+        done = subprocess.run(
+            [binary, "version"], capture_output=True, text=True, check=False, timeout=30
+        )
+    except FileNotFoundError:
+        raise InputError(
+            f"restic not found ({binary}): install it (apt-get install restic)"
+        ) from None
+    version = parse_version(done.stdout)
+    if version < MIN_VERSION:
+        raise InputError(
+            f"restic {'.'.join(map(str, version))} is too old: Bulwark needs 0.14 or newer"
+        )
+    return version
+
+
+def _merge_env(into: dict[str, str], extra: Mapping[str, str], what: str) -> None:
+    for key, value in extra.items():
+        if key in into and into[key] != value:
+            raise InputError(
+                f"{what}: both repositories set {key} differently in their env_file; restic copy "
+                "uses one environment for both"
+            )
+        into[key] = value
+
+
+def _password_env(target: Target, prefix: str) -> dict[str, str]:
+    if target.password_file is not None:
+        check_password_file(target.password_file)
+        return {f"{prefix}PASSWORD_FILE": str(target.password_file)}
+    return {f"{prefix}PASSWORD_COMMAND": str(target.password_command)}
+
+
+def build_env(target: Target, source: Target | None = None) -> dict[str, str]:
+    """The environment for restic against `target` (and `source` as --from-repo for copy/init)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RESTIC_") or key in _RESTIC_PASSTHROUGH
+    }
+    extra: dict[str, str] = {}
+    _merge_env(extra, target.env, f"repository {target.name}")
+    env["RESTIC_REPOSITORY"] = target.url
+    env.update(_password_env(target, "RESTIC_"))
+    if source is not None:
+        _merge_env(extra, source.env, f"copy {source.name} -> {target.name}")
+        env["RESTIC_FROM_REPOSITORY"] = source.url
+        env.update(_password_env(source, "RESTIC_FROM_"))
+    env.update(extra)
+    return env
+
+
+def _drain(stream: Any, sink: collections.deque[str]) -> None:
+    for line in stream:
+        sink.append(line.rstrip("\n"))
+
+
+class Restic:
+    """Runs restic: one instance per action, shared by every step of it."""
+
+    def __init__(
+        self,
+        binary: str = "restic",
+        *,
+        lock_wait: float = 600.0,
+        progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.binary = binary
+        self.lock_wait = lock_wait
+        self.progress = progress
+        self._sleep = sleep
+
+    @property
+    def version(self) -> Version:
+        return detect_version(self.binary)
+
+    @property
+    def has_retry_lock(self) -> bool:
+        return self.version >= (0, 16, 0)
+
+    def run(
+        self,
+        target: Target,
+        args: Sequence[str],
+        *,
+        source: Target | None = None,
+        producer: Producer | None = None,
+        json_output: bool = True,
+        retry_lock: bool = True,
+        check: bool = True,
+    ) -> ResticResult:
+        """Run `restic <args>` against `target`; raise the classified ResticError unless ok.
+
+        A lock held by another process is handled here: stale locks (dead process on this host,
+        or older than 30 minutes) are removed with `restic unlock` — never `--remove-all` — and
+        live ones are waited for up to `lock_wait` seconds (`--retry-lock` on restic ≥ 0.16).
+        With check=False the result is returned whatever the exit code.
+        """
+        env = build_env(target, source)
+        redactor = Redactor(
+            secret_values(
+                target.env, source.env if source else {}, producer.env if producer else {}
+            )
+        )
+        deadline = time.monotonic() + self.lock_wait
+        delay = 1.0
+        unlocked = False
+        while True:
+            extra: list[str] = []
+            if unlocked and self.has_retry_lock:
+                extra = [f"--retry-lock={max(1, int(deadline - time.monotonic()))}s"]
+            result = self._spawn(target, [*extra, *args], env, redactor, producer, json_output)
+            error = classify(result.returncode, result.stderr)
+            if error is not RepositoryLocked or not retry_lock:
+                break
+            if time.monotonic() >= deadline or (unlocked and self.has_retry_lock):
+                break
+            self.unlock(target, env, redactor)
+            if source is not None:  # copy/init lock the source repository too
+                self.unlock(source, build_env(source), redactor)
+            if unlocked:
+                self._sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 30.0)
+            unlocked = True
+        if check:
+            self.check(target, result)
+        return result
+
+    def check(self, target: Target, result: ResticResult) -> None:
+        """Raise the classified ResticError for a result obtained with check=False."""
+        error = classify(result.returncode, result.stderr)
+        if error is not None:
+            raise self._error(error, target, result.args, result)
+
+    def unlock(self, target: Target, env: Mapping[str, str], redactor: Redactor) -> None:
+        """`restic unlock`: removes only stale locks, so it is safe on a live repository."""
+        log.info("repository %s is locked; removing stale locks (restic unlock)", target.name)
+        result = self._spawn(target, ["unlock"], env, redactor, None, json_output=False)
+        if result.returncode != 0:
+            log.warning("restic unlock on %s failed: %s", target.name, result.stderr[-300:])
+
+    @staticmethod
+    def _error(
+        error: type[ResticError], target: Target, args: Sequence[str], result: ResticResult
+    ) -> ResticError:
+        detail = _last_meaningful_line(result.stderr)
+        command = next((arg for arg in args if not arg.startswith("-")), "restic")
+        reason = error.reason
+        if error is ResticError or (detail and error is SnapshotIncomplete):
+            reason = f"{reason}: {detail}" if detail else f"exit {result.returncode}"
+        message = f"restic {command} on {target.name} ({target.display_url}): {reason}"
+        return error(
+            message, repository=target.name, returncode=result.returncode, result=result
+        )
+
+    def _spawn(
+        self,
+        target: Target,
+        args: Sequence[str],
+        env: Mapping[str, str],
+        redactor: Redactor,
+        producer: Producer | None,
+        json_output: bool,
+    ) -> ResticResult:
+        flags: list[str] = []
+        if json_output:
+            flags.append("--json")
+        if self.progress is None and "backup" in args[:2]:
+            flags.append("--quiet")
+        # Global flags go first: argv may end with `-- <paths>`.
+        argv = [self.binary, *flags, *args]
+        run_env = dict(env)
+        if self.progress is not None:
+            run_env.setdefault("RESTIC_PROGRESS_FPS", "2")
+        log.debug("restic %s (repository %s at %s)", " ".join(args), target.name,
+                  target.display_url)
+        started = time.monotonic()
+        feeder: subprocess.Popen[bytes] | None = None
+        feeder_err: collections.deque[str] = collections.deque(maxlen=50)
+        threads: list[threading.Thread] = []
+        if producer is not None:
+            feeder = subprocess.Popen(
+                list(producer.argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**os.environ, **producer.env},
+            )
+            assert feeder.stderr is not None
+            threads.append(self._reader(feeder.stderr, feeder_err, binary=True))
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=feeder.stdout if feeder else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=run_env,
+                text=True,
+                bufsize=1,
+            )
+        except FileNotFoundError:
+            if feeder:
+                feeder.kill()
+                feeder.wait()
+            raise InputError(
+                f"restic not found ({self.binary}): install it (apt-get install restic)"
+            ) from None
+        if feeder is not None and feeder.stdout is not None:
+            feeder.stdout.close()  # restic holds the read end; pg_dump gets SIGPIPE if it dies
+        err_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        threads.append(self._reader(proc.stderr, err_tail))
+        messages: list[Any] = []
+        text: list[str] = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                self._take(line, json_output, messages, text)
+            proc.wait()
+            if feeder is not None:
+                feeder.wait()
+        finally:
+            for child in (proc, feeder):
+                if child is not None and child.poll() is None:
+                    child.terminate()
+                    child.wait()
+            for thread in threads:
+                thread.join(timeout=5)
+        result = ResticResult(
+            args=list(args),
+            returncode=proc.returncode,
+            messages=messages,
+            text=text,
+            stderr=redactor("\n".join(err_tail)),
+            duration=time.monotonic() - started,
+            producer_returncode=feeder.returncode if feeder else None,
+            producer_stderr=redactor("\n".join(feeder_err)),
+        )
+        log.debug("restic %s exited %d after %.1fs", args[0] if args else "", proc.returncode,
+                  result.duration)
+        return result
+
+    def _take(self, line: str, json_output: bool, messages: list[Any], text: list[str]) -> None:
+        stripped = line.strip()
+        if not stripped:
+            return
+        if json_output and stripped[0] in "[{":
+            try:
+                document = json.loads(stripped)
+            except json.JSONDecodeError:
+                text.append(stripped)
+                return
+            if isinstance(document, dict) and document.get("message_type") == "status":
+                if self.progress is not None:
+                    self.progress(document)
+                return
+            messages.append(document)
+            return
+        if len(text) < 1000:
+            text.append(stripped)
+
+    @staticmethod
+    def _reader(
+        stream: Any, sink: collections.deque[str], *, binary: bool = False
+    ) -> threading.Thread:
+        if binary:
+            def drain() -> None:
+                for raw in stream:
+                    sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
+        else:
+            def drain() -> None:
+                _drain(stream, sink)
+        thread = threading.Thread(target=drain, daemon=True)
+        thread.start()
+        return thread
+
+
+def _last_meaningful_line(stderr: str) -> str:
+    """The line of restic's stderr that says what went wrong (its "Fatal:" line if any)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("Fatal:"):
+            return line.removeprefix("Fatal:").strip()
+    for line in reversed(lines):
+        if line.startswith("{"):
+            try:
+                document = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if document.get("message_type") == "error":
+                item = document.get("item", "")
+                return f"{item}: {document.get('error', {}).get('message', '')}".strip(": ")
+    return lines[-1] if lines else ""

@@ -1,0 +1,44 @@
+"""`restic forget [--prune]`: retention with restic's own keep rules and grouping.
+
+Snapshots are filtered by host only and grouped by restic's default (host, paths), so snapshots
+made by hand or by an earlier tool for the same host and paths are governed by the same policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bulwark.backup.execute import ResticResult
+
+
+def forget_args(keep: Sequence[str], *, host: str, prune: bool = True) -> list[str]:
+    args = ["forget", "--host", host, *keep]
+    if prune:
+        args.append("--prune")
+    return [*args, "--quiet"]
+
+
+def forget_ids_args(snapshot_ids: Sequence[str]) -> list[str]:
+    """Forget exact snapshots (a dump that failed half-way must never count as a backup)."""
+    return ["forget", "--quiet", *snapshot_ids]
+
+
+@dataclass(frozen=True)
+class ForgetSummary:
+    kept: int
+    removed: int
+    kept_ids: list[str]
+    removed_ids: list[str]
+
+
+def summary(result: ResticResult) -> ForgetSummary:
+    """Kept and removed snapshots over all groups (`forget --json`: a list of groups)."""
+    groups: list[dict[str, Any]] = []
+    for document in result.messages:
+        if isinstance(document, list):
+            groups.extend(group for group in document if isinstance(group, dict))
+    kept = [s["id"] for group in groups for s in (group.get("keep") or [])]
+    removed = [s["id"] for group in groups for s in (group.get("remove") or [])]
+    return ForgetSummary(len(kept), len(removed), kept, removed)

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Benchmark 3: `playbooks/site.yml` over SSH on one fresh lab host, its idempotent re-run,
+then the same on a fleet. Goals: fleet time ≤ 2 × one-host time; re-run ≤ 1/3 of the first
+converge. Prints the five slowest tasks (profile_tasks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import common
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = "bench"
+_TASK_TIME = re.compile(r"^(?P<task>.+?) -+ (?P<secs>\d+\.\d+)s$")
+
+
+def bulwark(*args: str) -> None:
+    subprocess.run([str(Path(sys.executable).with_name("bulwark")), "lab", "--name", LAB, *args],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def converge(inventory: Path) -> tuple[float, list[tuple[float, str]], str]:
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+               ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
+    start = time.perf_counter()
+    proc = subprocess.run([str(Path(sys.executable).with_name("ansible-playbook")), "-i",
+                           str(inventory), "playbooks/site.yml"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"site.yml failed:\n{proc.stdout[-3000:]}")
+    tasks = []
+    for line in proc.stdout.splitlines():
+        m = _TASK_TIME.match(line.strip())
+        if m:
+            tasks.append((float(m["secs"]), m["task"].strip()))
+    recap = proc.stdout[proc.stdout.rfind("PLAY RECAP"):].split("\n\n")[0]
+    return seconds, sorted(tasks, reverse=True)[:5], recap
+
+
+def fleet(count: int) -> tuple[float, float, list[tuple[float, str]]]:
+    inventory = common.WORK / f"inventory-{count}"
+    bulwark("down", "--inventory-dir", str(inventory))
+    bulwark("up", "--hosts", str(count), "--first-port", "2401", "--inventory-dir",
+            str(inventory))
+    try:
+        first, slowest, _ = converge(inventory)
+        rerun, _, recap = converge(inventory)
+        if re.search(r"changed=[1-9]", recap):
+            raise SystemExit(f"re-run was not idempotent:\n{recap}")
+        return first, rerun, slowest
+    finally:
+        bulwark("down", "--inventory-dir", str(inventory))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fleet", type=int, default=10)
+    args = parser.parse_args()
+    facts = common.machine_facts()
+    one_first, one_rerun, slowest = fleet(1)
+    many_first, many_rerun, _ = fleet(args.fleet)
+    lines = [
+        "## Hardening (`bench/bench_hardening.py`)",
+        "",
+        "`ansible-playbook playbooks/site.yml` over SSH (pipelining, ControlPersist) on fresh "
+        "lab hosts.",
+        "",
+        "| Machine | |", "|---|---|", *[f"| {k} | {v} |" for k, v in facts.items()],
+        "",
+        "| Measure | Result | Goal |", "|---|---|---|",
+        f"| one host: first converge | {one_first:.0f} s | — |",
+        f"| one host: re-run / first | {one_rerun / one_first:.2f} ({one_rerun:.0f} s) | ≤ 0.33 |",
+        f"| {args.fleet} hosts: first converge | {many_first:.0f} s | — |",
+        f"| {args.fleet} hosts / one host | {many_first / one_first:.2f} × | ≤ 2 × |",
+        f"| {args.fleet} hosts: re-run | {many_rerun:.0f} s | — |",
+        "",
+        "Five slowest tasks on one host (first converge):",
+        "",
+        *[f"- {secs:.1f} s — {task}" for secs, task in slowest],
+    ]
+    path = common.write_results("hardening", lines)
+    print("\n".join(lines[-14:]))
+    print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

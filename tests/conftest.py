@@ -1,0 +1,6 @@
+"""Shared pytest configuration: fixtures for real servers live in tests/fixtures/."""
+
+pytest_plugins = [
+    "tests.fixtures.s3",
+    "tests.fixtures.postgresql",
+]
