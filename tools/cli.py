@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "A local fleet of Debian 12 hosts (podman) to try it all on."),
     "backup": ("bulwark.backup.cli", "backup",
                "Encrypted restic backups, retention, offsite copies, restore drills."),
+    "scan-creds": ("bulwark.scan.cli", "scan_creds",
+                   "Try vendor default credentials over SSH on every inventory host."),
+    "report": ("bulwark.report.cli", "report",
+               "Compliance evidence per host and policy control (HTML + JSON)."),
 }
 
 

@@ -1,0 +1,381 @@
+"""`bulwark backup drill`: prove every repository can be restored (F18, F26–F30, G16, F6).
+
+Per repository: restore the latest snapshot of the sources (a stratified sample, or all of it)
+into a private temporary directory, hash every restored file against the live source, read a
+rotating slice of the pack data (`restic check`), restore each database dump into a throwaway
+database, and for the primary check that every snapshot its retention keeps exists offsite.
+The restored data is deleted before returning, whatever happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulwark.backup.config import BackupConfig
+from bulwark.backup.drill.compare import Verdict, judge
+from bulwark.backup.drill.hashing import FileDigest, Hasher
+from bulwark.backup.drill.model import Snapshot, SnapshotFile, snapshot_from_json
+from bulwark.backup.drill.offsite import OffsiteVerification, verify_offsite
+from bulwark.backup.drill.report import (
+    CheckResult,
+    DatabaseResult,
+    RepositoryDrill,
+    to_json,
+    write_report,
+)
+from bulwark.backup.drill.rotation import advance, current_slice
+from bulwark.backup.drill.sampling import SampleLimits, stratified_sample
+from bulwark.backup.drill.workspace import private_workspace, remove_tree
+from bulwark.backup.errors import InputError, ResticError
+from bulwark.backup.execute import Restic, ResticResult, Target
+from bulwark.backup.records import Records, RunRecord, StepRecord
+from bulwark.backup.restic.check import check_args
+from bulwark.backup.restic.ls import ls_args, parse_ls
+from bulwark.backup.restic.restore import batches, restore_args
+from bulwark.backup.restic.snapshots import snapshots_args
+from bulwark.errors import BulwarkError
+
+log = logging.getLogger(__name__)
+
+# Snapshots that are not a backup of the configured sources.
+NOT_SOURCE_TAGS = frozenset({"postgresql", "pre-restore"})
+# n/90: one slice per daily drill reads the whole repository in about a quarter (F5 cadence).
+DEFAULT_CHECK_SLICES = 90
+
+
+@dataclass(frozen=True)
+class DrillOptions:
+    full: bool = False
+    repository: str | None = None
+    seed: int | None = None
+    limits: SampleLimits = field(default_factory=SampleLimits)
+    check_slices: int = DEFAULT_CHECK_SLICES
+    workspace_parent: Path | None = None
+
+
+@dataclass
+class DrillOutcome:
+    reports: list[dict[str, Any]]
+    paths: list[Path]
+
+    @property
+    def ok(self) -> bool:
+        return all(r["ok"] for r in self.reports)
+
+
+def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> DrillOutcome:
+    """Drill every repository (or the one named); write one report per repository."""
+    targets = config.targets()
+    if options.repository is not None and options.repository not in targets:
+        raise InputError(
+            f"repository {options.repository!r} is not in the config "
+            f"(configured: {', '.join(targets)})"
+        )
+    names = [options.repository] if options.repository else list(targets)
+    parent = options.workspace_parent or _default_workspace_parent(config)
+    outcome = DrillOutcome(reports=[], paths=[])
+    record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
+    listings: dict[str, list[Snapshot] | ResticError] = {}
+    for name in names:
+        started = datetime.now(UTC)
+        seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+        drill = RepositoryDrill(
+            repository=name, mode="full" if options.full else "sample",
+            seed=None if options.full else seed,
+        )
+        try:
+            listings[name] = list_snapshots(restic, targets[name], config.host)
+        except ResticError as exc:
+            listings[name] = exc
+            drill.errors.append(str(exc))
+        snapshots = listings[name]
+        if not isinstance(snapshots, ResticError):
+            try:
+                _drill_repository(config, restic, targets[name], snapshots, drill, options,
+                                  seed, parent)
+            except BulwarkError as exc:  # unreachable mid-way, password file gone, …
+                drill.errors.append(str(exc))
+        if name == config.primary:
+            drill.offsite = _verify_offsites(config, restic, targets, listings)
+        report = to_json(
+            drill, host=config.host, started=started,
+            config=str(config.path.resolve()) if config.path else "",
+            ended=datetime.now(UTC),
+        )
+        outcome.reports.append(report)
+        outcome.paths.append(path := write_report(config.state_dir, report, started))
+        record.add(_step(report, started, path))
+    record.finish()
+    Records(config).save(record)
+    return outcome
+
+
+def _step(report: dict[str, Any], started: datetime, path: Path) -> StepRecord:
+    """The drill in the run log and metrics (last drill success timestamp, duration)."""
+    restore = report["restore"]
+    problems = [f"{f['path']}: {f['reason']}" for f in report["failures"]] + report["errors"]
+    if report["check"] and not report["check"]["ok"]:
+        problems.append(report["check"]["message"])
+    problems += [f"offsite {o['repository']}: missing {len(o['missing'])} snapshots"
+                 for o in report["offsite"] if o["missing"]]
+    problems += [f"offsite {o['repository']}: {o['error']}" for o in report["offsite"]
+                 if o["error"]]
+    problems += [f"database {d['name']}: {d['error'] or '; '.join(d['mismatches'])}"
+                 for d in report["databases"] if not d["ok"]]
+    return StepRecord(
+        step="drill",
+        repository=report["repository"],
+        ok=report["ok"],
+        started_at=started.timestamp(),
+        duration=(datetime.fromisoformat(report["ended"]) - started).total_seconds(),
+        error=None if report["ok"] else "; ".join(problems)[:1000] or "drill failed",
+        snapshot_id=report["snapshot"]["id"],
+        detail=(f"{report['mode']}: {restore['files']} files, {restore['bytes']} bytes, "
+                f"{restore['seconds']} s, {restore['mb_per_s']} MB/s; report {path}"),
+    )
+
+
+def _default_workspace_parent(config: BackupConfig) -> Path | None:
+    # Restored customer data stays under state_dir (root-owned, on the host) when it exists.
+    return config.state_dir / "tmp" if config.state_dir.is_dir() else None
+
+
+def list_snapshots(restic: Restic, target: Target, host: str | None) -> list[Snapshot]:
+    """This host's snapshots, with the tree and `original` ids the offsite check needs."""
+    result = restic.run(target, snapshots_args(host=host))
+    return [snapshot_from_json(obj) for obj in result.document() or []]
+
+
+def latest_source_snapshot(
+    snapshots: Sequence[Snapshot], host: str, sources: Sequence[str]
+) -> Snapshot | None:
+    """The newest snapshot of this host's sources (not a database dump, not a safety backup)."""
+    wanted = {s.rstrip("/") or "/" for s in sources}
+    candidates = [
+        s for s in snapshots
+        if s.hostname == host
+        and not NOT_SOURCE_TAGS.intersection(s.tags)
+        and wanted.intersection(p.rstrip("/") or "/" for p in s.paths)
+    ]
+    return max(candidates, key=lambda s: s.time, default=None)
+
+
+def _drill_repository(
+    config: BackupConfig,
+    restic: Restic,
+    target: Target,
+    snapshots: list[Snapshot],
+    drill: RepositoryDrill,
+    options: DrillOptions,
+    seed: int,
+    parent: Path | None,
+) -> None:
+    with private_workspace(parent) as workspace:
+        if config.sources:
+            _drill_files(config, restic, target, snapshots, drill, options, seed, workspace)
+        for db in config.databases.postgresql:
+            drill.databases.append(
+                _drill_database(restic, target, snapshots, db, config.host, workspace)
+            )
+    drill.check = _check(restic, target, config.state_dir, options)
+
+
+def _drill_files(
+    config: BackupConfig,
+    restic: Restic,
+    target: Target,
+    snapshots: list[Snapshot],
+    drill: RepositoryDrill,
+    options: DrillOptions,
+    seed: int,
+    workspace: Path,
+) -> None:
+    snap = latest_source_snapshot(snapshots, config.host, [str(s) for s in config.sources])
+    if snap is None:
+        drill.errors.append(f"repository {target.name}: no snapshot of host {config.host}'s "
+                            "sources to restore")
+        return
+    drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
+    _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
+    drill.sampled_from = len(files)
+    chosen = files if options.full else stratified_sample(
+        files, [str(s) for s in config.sources], options.limits, seed
+    )
+    root = workspace / "files"
+    root.mkdir(mode=0o700)
+    started = time.monotonic()
+    with Hasher() as hasher:
+        # Live files are hashed while restic restores: the two sides overlap (bench goal).
+        live = hasher.submit_all(f.path for f in chosen)
+        for problem in _restore(restic, target, snap.id, root, chosen, options.full):
+            drill.errors.append(problem)
+        restored = hasher.submit_all(_restored_path(root, f.path) for f in chosen)
+        _judge_all(drill, chosen, restored, live, root, snap.time)
+    drill.restore.seconds = time.monotonic() - started
+    drill.restore.files = len(chosen)
+    drill.restore.bytes = sum(f.size for f in chosen)
+    remove_tree(root)  # G16: gone as soon as it is judged, not only at the end of the drill
+
+
+def _restored_path(root: Path, path: str) -> str:
+    return str(root) + path
+
+
+def _restore(
+    restic: Restic, target: Target, snapshot: str, root: Path, chosen: list[SnapshotFile],
+    full: bool,
+) -> list[str]:
+    """Restore everything, or the sample in batches; return restic's complaints."""
+    if not chosen:
+        return []
+    runs = [restore_args(snapshot, str(root))] if full else [
+        restore_args(snapshot, str(root), includes=[f.path for f in batch])
+        for batch in batches(chosen)
+    ]
+    problems = []
+    for args in runs:
+        result = restic.run(target, args, json_output=False, check=False)
+        if result.returncode != 0:
+            problems.append(_restic_problem(target, "restore", result))
+    return problems
+
+
+def _restic_problem(target: Target, command: str, result: ResticResult, limit: int = 3) -> str:
+    """One line naming what restic found: the damaged pack or file, then its Fatal: verdict."""
+    lines = [line.strip() for line in result.stderr.splitlines() + result.text if line.strip()]
+    fatal = [line.removeprefix("Fatal:").strip() for line in lines if line.startswith("Fatal:")]
+    findings = [
+        line for line in lines
+        if not line.startswith("Fatal:")
+        and any(word in line.lower() for word in ("error", "does not match", "fail", "damaged"))
+    ]
+    detail = "; ".join(findings[:limit] + fatal[:1]) or (lines[-1] if lines else "")
+    if len(findings) > limit:
+        detail += f" (and {len(findings) - limit} more)"
+    return f"restic {command} on {target.name} exited {result.returncode}: {detail[:600]}"
+
+
+def _judge_all(
+    drill: RepositoryDrill,
+    chosen: list[SnapshotFile],
+    restored: dict[str, Future[FileDigest]],
+    live: dict[str, Future[FileDigest]],
+    root: Path,
+    snapshot_time: datetime,
+) -> None:
+    for entry in chosen:
+        result = judge(
+            entry,
+            restored[_restored_path(root, entry.path)].result(),
+            live[entry.path].result(),
+            snapshot_time,
+        )
+        if result.verdict.failed:
+            drill.failures.append(result)
+        elif result.verdict is not Verdict.MATCH:
+            drill.changed_since_backup.append(result)
+
+
+def _check(restic: Restic, target: Target, state_dir: Path, options: DrillOptions) -> CheckResult:
+    """Full read, or today's slice; a failing slice is read again next time."""
+    if options.full:
+        args, subset = check_args(read_all=True), None
+    else:
+        n = current_slice(state_dir, target.name, options.check_slices)
+        args = check_args(read_all=False, slice_n=n, slices=options.check_slices)
+        subset = f"{n}/{options.check_slices}"
+    result = restic.run(target, args, json_output=False, check=False)
+    ok = result.returncode == 0
+    if ok and subset is not None:
+        advance(state_dir, target.name)
+    return CheckResult(
+        mode="full" if options.full else "subset",
+        subset=subset,
+        ok=ok,
+        seconds=round(result.duration, 3),
+        message="" if ok else _restic_problem(target, "check", result),
+    )
+
+
+def _drill_database(
+    restic: Restic, target: Target, snapshots: list[Snapshot], db: Any, host: str,
+    workspace: Path,
+) -> DatabaseResult:
+    """Restore the newest dump into the private workspace and let the hook check it."""
+    from bulwark.backup.hooks.postgresql import PostgresError, restore_check, stdin_filename
+
+    tag = f"db:{db.name}"
+    dumps = [s for s in snapshots if tag in s.tags and s.hostname == host]
+    snap = max(dumps, key=lambda s: s.time, default=None)
+    if snap is None:
+        return DatabaseResult(name=db.name, snapshot=None, ok=False,
+                              error=f"no snapshot tagged {tag} in repository {target.name}")
+    inside = "/" + stdin_filename(db)
+    root = workspace / f"db-{db.name}"
+    root.mkdir(mode=0o700)
+    try:
+        result = restic.run(target, restore_args(snap.id, str(root), includes=[inside]),
+                            json_output=False, check=False)
+        if result.returncode != 0:
+            return DatabaseResult(name=db.name, snapshot=snap.id, ok=False,
+                                  error=_restic_problem(target, "restore", result))
+        try:
+            check = restore_check(db, Path(str(root) + inside), snapshot_time=snap.time)
+        except PostgresError as exc:
+            return DatabaseResult(name=db.name, snapshot=snap.id, ok=False, error=str(exc))
+    finally:
+        remove_tree(root)
+    return DatabaseResult(
+        name=db.name,
+        snapshot=snap.id,
+        ok=check.ok and check.dropped,
+        seconds=round(check.seconds, 3),
+        tables=len(check.tables_restored),
+        mismatches=list(check.mismatches)
+        + ([] if check.dropped else [f"scratch database {check.scratch_name} was not dropped"]),
+        changed_since_backup=list(check.changed),
+    )
+
+
+def _verify_offsites(
+    config: BackupConfig,
+    restic: Restic,
+    targets: dict[str, Target],
+    listings: dict[str, list[Snapshot] | ResticError],
+) -> list[OffsiteVerification]:
+    """Every primary snapshot the offsite's retention keeps must have a copy there (F11)."""
+    primary = listings.get(config.primary)
+    if primary is None:
+        try:
+            primary = list_snapshots(restic, targets[config.primary], config.host)
+        except ResticError as exc:
+            primary = exc
+    if isinstance(primary, ResticError):
+        return []
+    results = []
+    for name in config.secondaries:
+        listing = listings.get(name)
+        if listing is None:
+            try:
+                listing = listings[name] = list_snapshots(restic, targets[name], config.host)
+            except ResticError as exc:
+                listing = listings[name] = exc
+        if isinstance(listing, ResticError):
+            results.append(OffsiteVerification(repository=name, error=str(listing)))
+            continue
+        retention = config.retention_for(name).model_dump(exclude_none=True)
+        results.append(verify_offsite(name, _copied(primary, config.host), listing, retention))
+    return results
+
+
+def _copied(snapshots: list[Snapshot], host: str) -> list[Snapshot]:
+    return [s for s in snapshots if s.hostname == host]
+

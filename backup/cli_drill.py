@@ -1,0 +1,121 @@
+"""`bulwark backup drill` and `bulwark backup restore`: click wiring only.
+
+The lead attaches both to the `backup` group (backup/cli.py: `backup.add_command(drill)`,
+`backup.add_command(restore)`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from bulwark.backup.actions.drill import DEFAULT_CHECK_SLICES, DrillOptions, run_drill
+from bulwark.backup.actions.restore import VERIFIED_HOW, RestoreRequest, run_restore
+from bulwark.backup.config import load_config
+from bulwark.backup.drill.report import summary
+from bulwark.backup.drill.sampling import SampleLimits
+from bulwark.backup.execute import Restic
+from bulwark.errors import BulwarkError
+
+EXIT_DRILL_FAILED = 1
+
+_config_option = click.option(
+    "--config", "config_path", required=True, metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False), help="The backup config file.",
+)
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """User-facing errors become one line on stderr and the error's exit code."""
+    try:
+        yield
+    except BulwarkError as exc:
+        click.echo(f"bulwark: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("bulwark: interrupted; restored data removed", err=True)
+        sys.exit(130)
+
+
+@click.command("drill")
+@_config_option
+@click.option("--repository", metavar="NAME", help="Drill only this repository.")
+@click.option("--full", is_flag=True,
+              help="Restore everything and read all pack data (the quarterly drill, F5).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--seed", type=int, help="Reproduce the sample of an earlier drill report.")
+@click.option("--max-files", type=click.IntRange(min=1), default=SampleLimits.max_files,
+              show_default=True, help="Sample size bound (files).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=SampleLimits.max_bytes,
+              show_default=True, help="Sample size bound (bytes).")
+@click.option("--check-slices", type=click.IntRange(min=1), default=DEFAULT_CHECK_SLICES,
+              show_default=True,
+              help="restic check reads 1/N of the pack data per drill, rotating.")
+def drill(
+    config_path: Path, repository: str | None, full: bool, as_json: bool, seed: int | None,
+    max_files: int, max_bytes: int, check_slices: int,
+) -> None:
+    """Restore the latest snapshots into a private directory and prove they are intact.
+
+    Exits 1 if any file, check, offsite copy or database fails; the report is written to
+    state_dir/drills/ either way and the restored data is deleted.
+    """
+    with _one_line_errors():
+        config = load_config(config_path)
+        options = DrillOptions(
+            full=full, repository=repository, seed=seed, check_slices=check_slices,
+            limits=SampleLimits(max_files=max_files, max_bytes=max_bytes),
+        )
+        outcome = run_drill(config, Restic(config.restic_binary, lock_wait=config.lock_wait),
+                            options)
+    if as_json:
+        click.echo(json.dumps({"ok": outcome.ok, "reports": outcome.reports}, indent=2))
+    else:
+        for report, path in zip(outcome.reports, outcome.paths, strict=True):
+            click.echo(summary(report))
+            click.echo(f"  report: {path}")
+    if not outcome.ok:
+        failed = [r["repository"] for r in outcome.reports if not r["ok"]]
+        click.echo(f"bulwark: restore drill FAILED for {', '.join(failed)}", err=True)
+        sys.exit(EXIT_DRILL_FAILED)
+
+
+@click.command("restore")
+@_config_option
+@click.option("--snapshot", required=True, metavar="ID|latest", help="Snapshot to restore.")
+@click.option("--target", required=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False), help="Directory to restore into.")
+@click.option("--include", "includes", multiple=True, metavar="PATH",
+              help="Restore only this path of the snapshot (repeatable).")
+@click.option("--force-root", is_flag=True, help="Allow restoring over / .")
+def restore(
+    config_path: Path, snapshot: str, target: Path, includes: tuple[str, ...], force_root: bool
+) -> None:
+    """Restore a snapshot; back up what the target holds first (F17), verify after (F18)."""
+    say: Callable[[str], None] = click.echo
+    with _one_line_errors():
+        config = load_config(config_path)
+        outcome = run_restore(
+            config,
+            Restic(config.restic_binary, lock_wait=config.lock_wait),
+            RestoreRequest(snapshot=snapshot, target=target, includes=includes,
+                           force_root=force_root),
+            say,
+        )
+    status = "verified" if outcome.ok else "FAILED verification"
+    say(f"restore {status}: {outcome.verified}/{outcome.expected} files, {outcome.bytes} bytes "
+        f"in {outcome.seconds:.1f} s")
+    say(f"verified: {VERIFIED_HOW}")
+    if outcome.safety_snapshot:
+        say(f"previous contents: snapshot {outcome.safety_snapshot[:8]} (tag pre-restore)")
+    if not outcome.ok:
+        for problem in outcome.problems[:20]:
+            click.echo(f"  {problem}", err=True)
+        click.echo(f"bulwark: restore into {outcome.target} FAILED verification", err=True)
+        sys.exit(1)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from bulwark.report import render
+from bulwark.report.controls import Context, Status
+from bulwark.report.evaluate import HostReport, evaluate
+from tests.unit.report.conftest import CAPTURED_AT, load
+
+
+def _doc(ctx: Context) -> dict:
+    evidence = load("neglected")
+    evidence["passwd_status"] += "\n<script>evil</script> NP 2026-11-23 0 99999 7 -1\n"
+    hosts = [evaluate(HostReport("e-neglected", "127.0.0.1", 2341, evidence), ctx),
+             evaluate(HostReport("e-down", "127.0.0.1", 2343, None, "host unreachable"), ctx)]
+    return render.to_json(hosts, CAPTURED_AT, "inventories/lab")
+
+
+def test_json_counts_add_up(ctx: Context) -> None:
+    doc = _doc(ctx)
+    assert doc["schema_version"] == 1
+    counts = [doc["summary"][str(s)] for s in Status]
+    assert sum(counts) == len(doc["results"]) == 2 * doc["summary"]["controls"]
+    assert doc["summary"]["UNKNOWN"] >= doc["summary"]["controls"]
+    assert doc["hosts"][0]["backup_age_hours"] is None
+
+
+def test_backup_age_is_the_stalest_repository(ctx: Context) -> None:
+    from tests.unit.report.test_controls import _with_backups
+
+    host = evaluate(HostReport("b", "127.0.0.1", 22, _with_backups(5, True, 3)), ctx)
+    assert host.backup_age_hours(CAPTURED_AT) == 5.0  # "local"; "offsite" is 1 h old
+
+
+def test_html_is_self_contained_escaped_and_shows_counts(ctx: Context, tmp_path: Path) -> None:
+    doc = _doc(ctx)
+    json_path, html_path = render.write(tmp_path, doc)
+    html = html_path.read_text(encoding="utf-8")
+    assert json.loads(json_path.read_text()) == doc
+    assert "<script" not in html and "&lt;script&gt;evil&lt;/script&gt;" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    for status in Status:
+        assert f'id="count-{status}" data-count="{doc["summary"][str(status)]}"' in html
+    assert 'id="chart-results"' in html and "no backup recorded" in html

@@ -1,0 +1,1 @@
+"""bulwark.report: compliance evidence per host and policy control (`bulwark report`)."""

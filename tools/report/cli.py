@@ -1,0 +1,67 @@
+"""`bulwark report`: compliance evidence for auditors, per host and per policy control.
+
+Exit codes: 0 every control PASS or NOT_APPLICABLE on every host; 1 any FAIL or UNKNOWN
+(an auditor cannot accept "could not verify"); 2 usage error (bad inventory, no ansible).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from bulwark.errors import BulwarkError
+from bulwark.inventory import load_hosts
+from bulwark.report import render
+from bulwark.report.controls import Context, Status
+from bulwark.report.evaluate import HostReport, evaluate
+from bulwark.report.gather import DEFAULT_PLAYBOOK, gather
+from bulwark.scan.credentials import load_vendor_accounts
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class ReportProblem(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+@click.command("report")
+@click.option("-i", "--inventory", "inventory", required=True,
+              type=click.Path(path_type=Path), help="Ansible inventory.")
+@click.option("-l", "--limit", default=None, help="Ansible host pattern.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("report"), show_default=True, help="Directory for the report.")
+@click.option("--playbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=DEFAULT_PLAYBOOK, show_default=True, help="Evidence playbook.")
+def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) -> None:
+    """Gather evidence live and write report.html and report.json.
+
+    Exit 0: all controls pass; 1: any FAIL or UNKNOWN; 2: usage error.
+    """
+    try:
+        hosts = load_hosts(inventory, limit)
+        vendor_accounts = load_vendor_accounts()
+        with tempfile.TemporaryDirectory(prefix="bulwark-evidence-") as tmp:
+            gathered = gather(inventory, limit, Path(tmp), playbook)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "evidence.log").write_text(gathered.log, encoding="utf-8")
+    except (BulwarkError, OSError) as exc:
+        raise ReportProblem(str(exc)) from exc
+    now = time.time()
+    ctx = Context(now=now, vendor_accounts=frozenset(vendor_accounts))
+    reports = []
+    for h in hosts:
+        evidence = gathered.evidence.get(h.name)
+        problem = gathered.problems.get(h.name, "no evidence gathered (see evidence.log)")
+        reports.append(evaluate(HostReport(h.name, h.address, h.port, evidence,
+                                           "" if evidence else problem), ctx))
+    doc = render.to_json(reports, now, str(inventory))
+    json_path, html_path = render.write(out_dir, doc)
+    summary = doc["summary"]
+    click.echo(f"{summary['hosts']} hosts, {summary['controls']} controls: "
+               + ", ".join(f"{s} {summary[str(s)]}" for s in Status))
+    click.echo(f"wrote {html_path} and {json_path}")
+    failing = summary[str(Status.FAIL)] + summary[str(Status.UNKNOWN)]
+    raise SystemExit(EXIT_FAIL if failing else EXIT_PASS)

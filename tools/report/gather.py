@@ -1,0 +1,77 @@
+"""Gather evidence by running playbooks/evidence.yml with the operator's own Ansible setup.
+
+Ansible (not a second SSH client) so that become, vault, bastions and ssh options work
+exactly as they do for the hardening playbooks. The playbook only reads; each host's facts
+land as JSON in a private temp dir on the controller, and the run's log is kept next to the
+report for the auditor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bulwark.errors import BulwarkError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PLAYBOOK = REPO_ROOT / "playbooks" / "evidence.yml"
+_RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+class GatherError(BulwarkError):
+    """Evidence could not be gathered at all (no ansible-playbook, missing playbook)."""
+
+
+@dataclass
+class Gathered:
+    evidence: dict[str, dict[str, Any]]  # host -> evidence document
+    problems: dict[str, str]  # host -> why there is none
+    log: str
+
+
+def ansible_playbook() -> str:
+    found = shutil.which("ansible-playbook") or str(Path(sys.executable).with_name(
+        "ansible-playbook"))
+    if not Path(found).exists():
+        raise GatherError("ansible-playbook not found (install bulwark with its dependencies)")
+    return found
+
+
+def gather(inventory: Path, limit: str | None, workdir: Path,
+           playbook: Path = DEFAULT_PLAYBOOK, timeout: float = 1800) -> Gathered:
+    if not playbook.exists():
+        raise GatherError(f"evidence playbook not found: {playbook}")
+    evidence_dir = workdir / "evidence"
+    evidence_dir.mkdir(mode=0o700, exist_ok=True)
+    argv = [ansible_playbook(), "-i", str(inventory), str(playbook),
+            "-e", json.dumps({"bulwark_evidence_dir": str(evidence_dir)})]
+    if limit:
+        argv += ["--limit", limit]
+    env = dict(os.environ)
+    if "ANSIBLE_CONFIG" not in env and not Path("ansible.cfg").exists():
+        env["ANSIBLE_CONFIG"] = str(REPO_ROOT / "ansible.cfg")
+    env.setdefault("ANSIBLE_NOCOLOR", "1")
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise GatherError(f"evidence playbook did not finish within {timeout:g}s") from exc
+    log = proc.stdout + proc.stderr
+    evidence, problems = {}, {}
+    for path in sorted(evidence_dir.glob("*.json")):
+        evidence[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    for host, unreachable, _failed in _RECAP.findall(log):
+        if host in evidence:
+            continue
+        problems[host] = ("host unreachable over SSH" if unreachable != "0"
+                          else "evidence playbook failed on this host")
+    if proc.returncode != 0 and not evidence and not problems:
+        tail = [line for line in log.strip().splitlines() if line.strip()][-1:] or ["no output"]
+        raise GatherError(f"ansible-playbook failed (exit {proc.returncode}): {tail[0]}")
+    return Gathered(evidence, problems, log)

@@ -1,0 +1,97 @@
+"""Write report.json and a self-contained report.html (inline CSS and SVG, no scripts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bulwark.report.controls import REGISTRY, Status
+from bulwark.report.evaluate import HostReport, totals
+
+SCHEMA_VERSION = 1
+_BAR_WIDTH = 360  # px of the widest bar in the charts
+
+
+def to_json(hosts: list[HostReport], now: float, inventory: str) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "bulwark.compliance-report",
+        "generated_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+        "inventory": inventory,
+        "controls": [
+            {"id": c.id, "top15": c.top15, "title": c.title, "quote": c.quote,
+             "source": c.source}
+            for c in REGISTRY
+        ],
+        "hosts": [
+            {"name": h.name, "address": h.address, "port": h.port,
+             "gathered": h.evidence is not None, "problem": h.problem or None,
+             "container": bool(h.evidence and h.evidence.get("container") in (True, "True")),
+             "backup_age_hours": h.backup_age_hours(now),
+             "counts": {str(s): h.counts.get(str(s), 0) for s in Status}}
+            for h in hosts
+        ],
+        "results": [
+            {"host": h.name, "control": cid, "status": str(f.status), "evidence": f.evidence}
+            for h in hosts for cid, f in h.findings.items()
+        ],
+        "summary": {"hosts": len(hosts), "controls": len(REGISTRY), **totals(hosts)},
+    }
+
+
+def _charts(doc: dict[str, Any]) -> dict[str, Any]:
+    """Pre-computed SVG geometry, so the template only places rectangles."""
+    hosts = doc["hosts"]
+    per_host = max((sum(h["counts"].values()) for h in hosts), default=1) or 1
+    bars = []
+    for h in hosts:
+        x, segments = 0.0, []
+        for status in Status:
+            width = _BAR_WIDTH * h["counts"][str(status)] / per_host
+            if width:
+                segments.append({"status": str(status), "x": round(x, 1), "w": round(width, 1),
+                                 "n": h["counts"][str(status)]})
+            x += width
+        bars.append({"name": h["name"], "segments": segments})
+    ages = [h["backup_age_hours"] for h in hosts if h["backup_age_hours"] is not None]
+    longest = max(ages + [26.0])
+    age_bars = [{"name": h["name"], "age": h["backup_age_hours"],
+                 "w": None if h["backup_age_hours"] is None
+                 else round(_BAR_WIDTH * h["backup_age_hours"] / longest, 1)}
+                for h in hosts]
+    return {"bars": bars, "age_bars": age_bars, "width": _BAR_WIDTH,
+            "limit_x": round(_BAR_WIDTH * 26.0 / longest, 1)}
+
+
+def to_html(doc: dict[str, Any]) -> str:
+    env = Environment(loader=PackageLoader("bulwark.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    controls = {c["id"]: c for c in doc["controls"]}
+    results: dict[str, list[dict[str, Any]]] = {}
+    for r in doc["results"]:
+        results.setdefault(r["host"], []).append({**r, "control_doc": controls[r["control"]]})
+    return env.get_template("report.html.j2").render(
+        doc=doc, results=results, charts=_charts(doc), statuses=[str(s) for s in Status])
+
+
+def write(out_dir: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    _atomic(json_path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    _atomic(html_path, to_html(doc))
+    return json_path, html_path
+
+
+def _atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
