@@ -55,8 +55,28 @@ lab-status: venv ## Show the lab hosts
 lab-down: venv ## Remove the lab hosts and the generated inventory
 	$(SUDO) $(BIN)/bulwark lab down
 
-demo: lab-up ## The main job on the lab: harden every host, then show what changed
-	bash tools/demo.sh
+LAB_INV := inventories/lab
+demo: lab-up ## The main job on the lab: harden, scan, back up, drill, report
+	@echo "== 1/7 credential scan BEFORE hardening (informational: the neglected host has defaults)"
+	-$(BIN)/bulwark scan-creds -i $(LAB_INV) --user root --user admin --user pi --user guest
+	@echo "== 2/7 harden every host with playbooks/site.yml (only changed tasks are shown)"
+	ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
+		$(BIN)/ansible-playbook -i $(LAB_INV) playbooks/site.yml
+	@echo "== 3/7 credential scan AFTER hardening: nothing may be accepted"
+	$(BIN)/bulwark scan-creds -i $(LAB_INV)
+	@echo "== 4/7 deploy backups (lab S3 endpoint, restic + Bulwark, timers)"
+	ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
+		$(BIN)/ansible-playbook -i $(LAB_INV) playbooks/lab-s3.yml playbooks/backup.yml
+	@echo "== 5/7 run the nightly backup once on every host, as its timer would"
+	$(BIN)/ansible all -i $(LAB_INV) -b -o -m ansible.builtin.systemd_service \
+		-a "name=bulwark-backup.service state=started"
+	@echo "== 6/7 restore drill on every host (reports fetched to reports/drills/)"
+	$(BIN)/ansible-playbook -i $(LAB_INV) playbooks/restore_drill.yml
+	@echo "== 7/7 compliance evidence report (exit 1 = findings listed in the report)"
+	$(BIN)/bulwark report -i $(LAB_INV) --out reports/compliance || test $$? -eq 1
+	@$(BIN)/ansible all -i $(LAB_INV) -b -o -m ansible.builtin.command \
+		-a "/opt/bulwark/bin/bulwark backup status" | sed 's/ | CHANGED | rc=0 | (stdout)/:/'
+	@echo "Compliance report: $(CURDIR)/reports/compliance/report.html"
 
 test: lab-image test-unit test-integration test-molecule ## Everything: unit, integration, Molecule
 	@echo "make test: all suites passed"

@@ -13,8 +13,15 @@ from typing import Any
 from bulwark.backup.execute import ResticResult
 
 
+#: Safety snapshots taken before a restore are kept permanently (policy F20 allows "per
+#: retention or permanently"; we choose permanently) — delete them by hand with restic forget.
+KEEP_TAGS = ("pre-restore",)
+
+
 def forget_args(keep: Sequence[str], *, host: str, prune: bool = True) -> list[str]:
     args = ["forget", "--host", host, *keep]
+    for tag in KEEP_TAGS:
+        args += ["--keep-tag", tag]
     if prune:
         args.append("--prune")
     return [*args, "--quiet"]

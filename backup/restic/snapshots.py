@@ -23,8 +23,8 @@ def parse_time(value: str) -> datetime:
     head, _, rest = value.partition(".")
     if not rest:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    digits = "".join(ch for ch in rest if ch.isdigit())
-    zone = rest[len(digits):].replace("Z", "+00:00")
+    count = len(rest) - len(rest.lstrip("0123456789"))
+    digits, zone = rest[:count], rest[count:].replace("Z", "+00:00")
     return datetime.fromisoformat(f"{head}.{digits[:6].ljust(6, '0')}{zone}")
 
 

@@ -32,7 +32,8 @@ class ReportProblem(click.ClickException):
               type=click.Path(path_type=Path), help="Ansible inventory.")
 @click.option("-l", "--limit", default=None, help="Ansible host pattern.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("report"), show_default=True, help="Directory for the report.")
+              default=Path("reports/compliance"), show_default=True,
+              help="Directory for the report.")
 @click.option("--playbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=DEFAULT_PLAYBOOK, show_default=True, help="Evidence playbook.")
 def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) -> None:

@@ -110,3 +110,21 @@ def test_killed_run_is_logged_as_interrupted(tmp_path: Path) -> None:
     assert recovered is not None and recovered["result"] == "interrupted"
     assert [run["result"] for run in records.runs()] == ["interrupted"]
     assert records.recover("abc") is None
+
+
+def test_parse_time_keeps_non_utc_offsets() -> None:
+    from datetime import timedelta
+
+    from bulwark.backup.restic.snapshots import parse_time
+
+    parsed = parse_time("2026-11-23T16:40:53.123456789+08:00")
+    assert parsed.utcoffset() == timedelta(hours=8)
+    assert parsed.microsecond == 123456
+    assert parse_time("2026-11-23T08:40:53.5Z").utcoffset() == timedelta(0)
+
+
+def test_forget_keeps_pre_restore_safety_snapshots() -> None:
+    from bulwark.backup.restic.forget import forget_args
+
+    args = forget_args(["--keep-daily", "7"], host="web1")
+    assert args[args.index("--keep-tag") + 1] == "pre-restore"

@@ -1,0 +1,80 @@
+"""The lockout guard refuses an SSH-based run that would lock the connecting admin out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, SSH_PORT
+
+REPO = Path(__file__).resolve().parents[3]
+WATCHED = ("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/00-bulwark.conf", "/etc/ssh/moduli")
+
+
+def _run_ssh_playbook(tmp_path: Path, key: Path, admins: list[dict[str, object]]):
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text(
+        f"access-host1 ansible_host=127.0.0.1 ansible_port={SSH_PORT} ansible_user={ADMIN} "
+        f"ansible_ssh_private_key_file={key} ansible_python_interpreter=/usr/bin/python3 "
+        "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n"
+    )
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"bulwark_admins": admins}))
+    env = dict(os.environ)
+    env.pop("ANSIBLE_FORCE_COLOR", None)
+    env.update(
+        ANSIBLE_ROLES_PATH=str(REPO / "roles"),
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        # JSON results keep the failure message on one line, quotes unescaped.
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+    )
+    return subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            "-e",
+            f"@{extra}",
+            str(REPO / "playbooks" / "ssh.yml"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def _checksums(host) -> dict[str, str]:
+    return {path: host.file(path).sha256sum for path in WATCHED}
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("not_an_admin", "Lockout guard: Ansible connects over SSH as 'ops', which is not in"),
+        ("no_working_key", "Lockout guard: 'ops' has no key in /home/ops/.ssh/authorized_keys"),
+    ],
+)
+def test_guard_refuses_and_changes_nothing(
+    host, tmp_path: Path, admin_key_path: Path, stranger_key_path: Path, case: str, message: str
+) -> None:
+    admin_pub = admin_key_path.with_suffix(".pub").read_text().strip()
+    stranger_pub = stranger_key_path.with_suffix(".pub").read_text().strip()
+    admins = (
+        [{"name": "someoneelse", "ssh_keys": [admin_pub]}]
+        if case == "not_an_admin"
+        else [{"name": ADMIN, "ssh_keys": [stranger_pub]}]
+    )
+    before = _checksums(host)
+    result = _run_ssh_playbook(tmp_path, admin_key_path, admins)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output
+    assert message in output
+    assert "unreachable=0" in output and "changed=0" in output
+    assert _checksums(host) == before

@@ -1,0 +1,53 @@
+"""Headline figure: Lynis hardening index after playbooks/site.yml on a neglected host."""
+
+import os
+import pathlib
+
+import paramiko
+import pytest
+
+REQUIRED_INDEX = 85
+SSH_PORT = 2332
+
+
+def report_values(text: str, key: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
+
+
+@pytest.fixture(scope="module")
+def lynis_report(host) -> str:
+    audit = host.run("lynis audit system --quick --no-colors")
+    assert audit.rc == 0, audit.stderr
+    return host.file("/var/log/lynis-report.dat").content_string
+
+
+def test_hardening_index_meets_the_issue(host, lynis_report):
+    before = report_values(host.file("/root/lynis-before.dat").content_string, "hardening_index")
+    after = int(report_values(lynis_report, "hardening_index")[0])
+    print(f"\nLynis hardening index: before {before[0]} -> after {after}")
+    for kind in ("warning[]", "suggestion[]"):
+        for entry in report_values(lynis_report, kind):
+            print(f"  {kind[:-2]}: {entry}")
+    artefact = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "lynis-report.dat"
+    artefact.write_text(lynis_report)
+    assert after >= REQUIRED_INDEX
+
+
+def test_admin_still_logs_in_with_key_and_sudo(host):
+    key_file = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "ops_ed25519"
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        "127.0.0.1",
+        port=SSH_PORT,
+        username="ops",
+        key_filename=str(key_file),
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=15,
+    )
+    try:
+        _, stdout, _ = client.exec_command("sudo -n id -u")
+        assert stdout.read().decode().strip() == "0"
+    finally:
+        client.close()
