@@ -12,7 +12,6 @@ from typing import Any
 
 from bulwark.backup.execute import ResticResult
 
-
 #: Safety snapshots taken before a restore are kept permanently (policy F20 allows "per
 #: retention or permanently"; we choose permanently) — delete them by hand with restic forget.
 KEEP_TAGS = ("pre-restore",)
