@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -31,9 +32,15 @@ def _run(*args: str) -> tuple[int, dict]:
 
 
 def _established(port: int) -> list[str]:
+    """Connections to ``port`` still held by THIS process (the scanner runs in-process).
+
+    Other processes' connections (e.g. an OpenSSH ControlPersist master left by the report
+    tests' Ansible run against the same container) are not the scanner's and are ignored.
+    """
     out = subprocess.run(["ss", "-Htnp", "state", "established", f"( dport = :{port} )"],
                          capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line.strip()]
+    mine = f"pid={os.getpid()},"
+    return [line for line in out.splitlines() if line.strip() and mine in line]
 
 
 def test_neglected_host_accepts_vendor_defaults(neglected_host: LabHost, tmp_path: Path) -> None:
