@@ -88,7 +88,8 @@ def test_clamav_freshclam_daily(host):
 
 @pytest.mark.parametrize("unit", ["bulwark-clamav-scan.service", "bulwark-clamav-scan.timer"])
 def test_clamav_scan_units_valid(host, unit):
-    result = host.run(f"systemd-analyze verify /etc/systemd/system/{unit}")
+    # --man=no: the image has no man pages, which is not a fault of the unit.
+    result = host.run(f"systemd-analyze verify --man=no /etc/systemd/system/{unit}")
     assert result.rc == 0, result.stderr
 
 
