@@ -3,7 +3,8 @@
 Exit codes of every `bulwark backup` command:
 
     0  success
-    1  a step failed (backup, dump, retention, copy); the message names step and repository
+    1  a step failed (backup, dump, retention, copy); the message names step and repository;
+       or the run succeeded but the status object could not be uploaded (status_object.py)
     2  usage or configuration error, bad input (config keys, source path, password file, env_file)
     3  finished, but a snapshot is incomplete (some source files could not be read)
     4  busy: another run of the same config holds the lock, or a repository stayed locked

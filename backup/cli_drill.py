@@ -63,8 +63,9 @@ def drill(
 ) -> None:
     """Restore the latest snapshots into a private directory and prove they are intact.
 
-    Exits 1 if any file, check, offsite copy or database fails; the report is written to
-    state_dir/drills/ either way and the restored data is deleted.
+    Exits 1 if any file, check, offsite copy or database fails, or if the status object cannot
+    be uploaded; the report is written to state_dir/drills/ either way and the restored data is
+    deleted.
     """
     with _one_line_errors():
         config = load_config(config_path)
@@ -81,8 +82,14 @@ def drill(
             click.echo(summary(report))
             click.echo(f"  report: {path}")
     if not outcome.ok:
+        for failure in outcome.status_failures:
+            click.echo(f"bulwark: warning: {failure}", err=True)
         failed = [r["repository"] for r in outcome.reports if not r["ok"]]
         click.echo(f"bulwark: restore drill FAILED for {', '.join(failed)}", err=True)
+        sys.exit(EXIT_DRILL_FAILED)
+    if outcome.status_failures:  # the drill passed, but the fleet view cannot know it
+        message = "; ".join(str(failure) for failure in outcome.status_failures)
+        click.echo(f"bulwark: error: {message}", err=True)
         sys.exit(EXIT_DRILL_FAILED)
 
 

@@ -24,6 +24,9 @@ The file (keys are stable; documented in backup/README.md):
         retention: {daily: 7, monthly: 24, yearly: 10}
     databases:
       postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
+    status_object: true                     # after each run and drill, upload a small status
+                                            # JSON next to every S3 repository (for
+                                            # `bulwark fleet status`); false to switch it off
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import hashlib
 import re
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -48,6 +52,7 @@ _URL_SCHEMES = ("local:", "sftp:", "rest:", "s3:", "b2:", "azure:", "gs:", "swif
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 PositiveInt = Annotated[int, Field(ge=1)]
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -118,6 +123,7 @@ class BackupConfig(_Model):
         min_length=1
     )
     databases: Databases = Databases()
+    status_object: bool = True
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -212,6 +218,18 @@ def load_env_file(path: Path) -> dict[str, str]:
 
 def load_config(path: Path) -> BackupConfig:
     """Read, parse and validate the config; every problem is one ConfigError line with file:line."""
+    text, data = read_yaml_mapping(path, expected="sources, repositories, …")
+    config = validate_model(path, text, data, BackupConfig)
+    config._path = path.absolute()
+    return config
+
+
+def read_yaml_mapping(path: Path, *, expected: str) -> tuple[str, dict[str, Any]]:
+    """The file's text and its YAML mapping; any problem is one ConfigError line naming the file.
+
+    Shared by every Bulwark YAML file (the backup config, the fleet config): `expected` names
+    the keys a reader should have written, for the "not a mapping" message.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -227,13 +245,16 @@ def load_config(path: Path) -> BackupConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(path, exc)) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys (sources, repositories, …)")
+        raise ConfigError(f"{path}: expected a mapping of keys ({expected})")
+    return text, data
+
+
+def validate_model(path: Path, text: str, data: dict[str, Any], model: type[M]) -> M:
+    """`model` validated from `data`; a problem is one ConfigError line with file:line and key."""
     try:
-        config = BackupConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_validation_problem(path, text, exc)) from None
-    config._path = path.absolute()
-    return config
+        raise ConfigError(_validation_problem(path, text, exc, model)) from None
 
 
 def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
@@ -244,7 +265,9 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
     return f"{path}: invalid YAML: {problem}"
 
 
-def _validation_problem(path: Path, text: str, exc: ValidationError) -> str:
+def _validation_problem(
+    path: Path, text: str, exc: ValidationError, root: type[BaseModel] = BackupConfig
+) -> str:
     # A typo also makes the real key "missing": report the unknown key, which is the cause.
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
@@ -255,7 +278,7 @@ def _validation_problem(path: Path, text: str, exc: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
         message = f"unknown key {dotted!r}"
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(root, loc[:-1])
         close = difflib.get_close_matches(key, allowed, n=1)
         if close:
             message += f" (did you mean {close[0]!r}?)"
@@ -272,26 +295,41 @@ def _validation_problem(path: Path, text: str, exc: ValidationError) -> str:
     return f"{where}: {message}"
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model found at `loc` (for "did you mean" suggestions)."""
-    model: Any = BackupConfig
+def _allowed_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found at `loc` (for "did you mean" suggestions).
+
+    A list or dict field makes the next part of `loc` an index or key (e.g.
+    `repositories.offsite.retention`), skipped on the way to the model inside.
+    """
+    model: Any = root
+    container: Any = None  # a list/dict annotation whose index or key comes next
     for part in loc:
-        if isinstance(part, int):
-            continue
-        if model is BackupConfig and part == "repositories":
-            model = "repositories"
-            continue
-        if model == "repositories":
-            model = RepositoryConfig
+        if container is not None:
+            model, container = _model_in(container), None
+            if model is None:
+                return []
             continue
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return []
-        annotation = field.annotation
-        model = _model_in(annotation)
+        if _is_container(field.annotation):
+            container = field.annotation
+            continue
+        model = _model_in(field.annotation)
         if model is None:
             return []
+    if container is not None:
+        return []
     return list(getattr(model, "model_fields", {}))
+
+
+def _is_container(annotation: Any) -> bool:
+    """list[…] / dict[…] (optionally inside `… | None`)."""
+    if get_origin(annotation) in (list, dict, tuple, set):
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_container(arg) for arg in get_args(annotation))
+    return False
 
 
 def _model_in(annotation: Any) -> Any:

@@ -12,7 +12,8 @@ Files under `state_dir` (policy F3: each backup recorded; E12/E13: every bulk co
 who, when, where and what):
 
     runs.jsonl                     one JSON object per run, appended, never rewritten
-    state.json                     per repository and step: last success, last failure, figures
+    state.json                     per repository and step: last success, last failure, figures;
+                                   `last_run` and, per command, `last_runs.<command>`
     metrics/bulwark_backup.prom    Prometheus textfile (or `metrics_file`), rewritten atomically
 
 Metrics (labels repository, step; written from state.json, so a failed run does not erase the
@@ -314,6 +315,10 @@ def _fold(state: dict[str, Any], record: RunRecord) -> None:
                 step_state["last_success"] = step.started_at + step.duration
             if step.snapshots is not None:
                 repo_state["snapshots"] = step.snapshots
+            saved = _saved_snapshot(record.command, step)
+            if saved is not None:
+                repo_state["newest_snapshot"] = {
+                    "id": saved, "saved_at": step.started_at + step.duration}
         failed = [step for step in steps if not step.ok]
         if failed:
             repo_state["last_failure"] = {
@@ -332,6 +337,23 @@ def _fold(state: dict[str, Any], record: RunRecord) -> None:
         "result": record.result,
         "failed_step": record.failed_step,
     }
+    # The newest run of each command (a drill does not hide how the last backup run ended).
+    state.setdefault("last_runs", {})[record.command] = {
+        **state["last_run"],
+        "started_at": record.started_at,
+        "error": record.error,
+    }
+
+
+def _saved_snapshot(command: str, step: StepRecord) -> str | None:
+    """The snapshot a successful backup, dump or copy step of a `run` saved (copy: the last)."""
+    if command != "run" or not step.ok:
+        return None
+    if step.step == "backup" or step.step.startswith("dump:"):
+        return step.snapshot_id
+    if step.step == "copy" and step.snapshot_ids:
+        return step.snapshot_ids[-1]
+    return None
 
 
 def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:

@@ -4,8 +4,9 @@ restic's URL forms: `s3:https://host[:port]/bucket[/prefix]`, `s3:http://…` (p
 test endpoints) and `s3:host/bucket[/prefix]` (HTTPS). Credentials come from the repository's
 env_file (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN and
 AWS_DEFAULT_REGION) — the same variables restic reads, passed explicitly, never from argv.
-The fleet-status work reuses `parse_url`, `client` and `usage`. boto3 is imported on first use:
-it costs about a second of start-up that runs with only local repositories should not pay.
+The status object (status_object.py) and `bulwark fleet status` reuse `parse_url` and `client`.
+boto3 is imported on first use: it costs about a second of start-up that runs with only local
+repositories should not pay.
 """
 
 from __future__ import annotations
@@ -53,8 +54,13 @@ def parse_url(url: str) -> S3Location:
     )
 
 
-def client(location: S3Location, env: Mapping[str, str]) -> Any:
-    """A boto3 S3 client for the endpoint, with the credentials of the repository's env_file."""
+def client(
+    location: S3Location, env: Mapping[str, str], *, max_pool_connections: int = 10
+) -> Any:
+    """A boto3 S3 client for the endpoint, with the credentials of the repository's env_file.
+
+    Thread-safe; give `max_pool_connections` as many as the threads that share it.
+    """
     import boto3
     from botocore.config import Config as BotoConfig
 
@@ -70,6 +76,7 @@ def client(location: S3Location, env: Mapping[str, str]) -> Any:
             read_timeout=30,
             retries={"max_attempts": 1, "mode": "standard"},
             s3={"addressing_style": "path"},
+            max_pool_connections=max_pool_connections,
         ),
     )
 

@@ -4,7 +4,8 @@ Per repository: restore the latest snapshot of the sources (a stratified sample,
 into a private temporary directory, hash every restored file against the live source, read a
 rotating slice of the pack data (`restic check`), restore each database dump into a throwaway
 database, and for the primary check that every snapshot its retention keeps exists offsite.
-The restored data is deleted before returning, whatever happens.
+The restored data is deleted before returning, whatever happens. Once the drill is recorded,
+the host's status object is uploaded next to every S3 repository (status_object.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bulwark.backup import status_object
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.drill.compare import Verdict, judge
 from bulwark.backup.drill.hashing import FileDigest, Hasher
@@ -41,6 +43,7 @@ from bulwark.backup.restic.check import check_args
 from bulwark.backup.restic.ls import ls_args, parse_ls
 from bulwark.backup.restic.restore import batches, restore_args
 from bulwark.backup.restic.snapshots import snapshots_args
+from bulwark.backup.status_object import StatusUploadFailed
 from bulwark.errors import BulwarkError
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,8 @@ class DrillOptions:
 class DrillOutcome:
     reports: list[dict[str, Any]]
     paths: list[Path]
+    # The status object could not be uploaded next to these S3 repositories (status_object.py).
+    status_failures: list[StatusUploadFailed] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -115,6 +120,7 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
         record.add(_step(report, started, path))
     record.finish()
     Records(config).save(record)
+    outcome.status_failures = status_object.publish(config, record)
     return outcome
 
 

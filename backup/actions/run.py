@@ -7,7 +7,9 @@ Rules that protect data:
 - nothing runs if a source path is missing or the password file is unreadable (checked first);
 - retention never runs on a repository whose backup, dump or copy failed in this run;
 - a dump that failed half-way has its snapshot forgotten, so it never counts as a backup;
-- every run, failed or not, is recorded (runs.jsonl, state.json, metrics: F3, E12, E13).
+- every run, failed or not, is recorded (runs.jsonl, state.json, metrics: F3, E12, E13);
+- then the status object goes next to every S3 repository (status_object.py); if that upload
+  fails, a run that succeeded exits 1, a run that failed keeps its own error.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import s3
+from bulwark.backup import s3, status_object
 from bulwark.backup.config import BackupConfig, check_sources
 from bulwark.backup.errors import (
     BackupError,
@@ -86,8 +88,12 @@ def run_backup(
         if record.finished_at is None:  # refused before it started (busy, state_dir)
             record.finish(error=str(exc))
             records.save(record)
+        status_object.publish(config, record, report=report)  # warns; the run's error wins
         raise
+    uploads = status_object.publish(config, record, report=report)
     _raise_for(record)
+    if uploads:  # the run itself succeeded: a fleet that cannot see it must not look fine
+        raise status_object.StatusUploadFailed("; ".join(str(failure) for failure in uploads))
     return record
 
 
