@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                    "Try vendor default credentials over SSH on every inventory host."),
     "report": ("bulwark.report.cli", "report",
                "Compliance evidence per host and policy control (HTML + JSON)."),
+    "fleet": ("bulwark.fleet.cli", "fleet",
+              "Fleet-wide backup health from the hosts' S3 status objects."),
 }
 
 
