@@ -10,6 +10,19 @@ REQUIRED_INDEX = 85
 SSH_PORT = 2332
 
 
+def lost_points(log: str) -> list[tuple[str, int, int]]:
+    """(test, points got, points possible) for every Lynis test that did not score in full."""
+    lost: list[tuple[str, int, int]] = []
+    test = "?"
+    for line in log.splitlines():
+        if "Performing test ID " in line:
+            test = line.split("Performing test ID ", 1)[1].strip()
+        elif "assigned partial number of hardening points" in line:
+            got, _, rest = line.split("points (", 1)[1].partition(" of ")
+            lost.append((test, int(got), int(rest.split(")", 1)[0])))
+    return lost
+
+
 def report_values(text: str, key: str) -> list[str]:
     return [line.split("=", 1)[1] for line in text.splitlines() if line.startswith(f"{key}=")]
 
@@ -28,8 +41,11 @@ def test_hardening_index_meets_the_issue(host, lynis_report):
     for kind in ("warning[]", "suggestion[]"):
         for entry in report_values(lynis_report, kind):
             print(f"  {kind[:-2]}: {entry}")
-    artefact = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "lynis-report.dat"
-    artefact.write_text(lynis_report)
+    for test, got, possible in lost_points(host.file("/var/log/lynis.log").content_string):
+        print(f"  points {got}/{possible}: {test}")
+    artefacts = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    (artefacts / "lynis-report.dat").write_text(lynis_report)
+    (artefacts / "lynis.log").write_text(host.file("/var/log/lynis.log").content_string)
     assert after >= REQUIRED_INDEX
 
 
