@@ -80,6 +80,8 @@ def main() -> int:
     config, env = setup(work, tree)
 
     initial, day2, mem = [], [], []
+    seconds: dict[str, list[float]] = {"initial bulwark": [], "initial raw": [],
+                                       "day-2 bulwark": [], "day-2 raw": []}
     for rnd in range(args.rounds):
         fresh_repos(work, env, config)
         order = ["bulwark", "raw"] if rnd % 2 == 0 else ["raw", "bulwark"]
@@ -87,12 +89,16 @@ def main() -> int:
         for who in order:
             times[who] = bulwark_run(work, config) if who == "bulwark" else raw_run(tree, env)
         initial.append(times["bulwark"].seconds / times["raw"].seconds)
+        seconds["initial bulwark"].append(times["bulwark"].seconds)
+        seconds["initial raw"].append(times["raw"].seconds)
         mem.append((times["bulwark"].peak_rss_kb, times["bulwark"].peak_tree_rss_kb,
                     times["raw"].peak_tree_rss_kb))
         changed = common.change_fraction(tree, 0.01, seed=100 + rnd)
         for who in reversed(order):
             times[who] = bulwark_run(work, config) if who == "bulwark" else raw_run(tree, env)
         day2.append(times["bulwark"].seconds / times["raw"].seconds)
+        seconds["day-2 bulwark"].append(times["bulwark"].seconds)
+        seconds["day-2 raw"].append(times["raw"].seconds)
         print(f"round {rnd + 1}: initial {initial[-1]:.3f} ×, day-2 ({changed} files) "
               f"{day2[-1]:.3f} ×", flush=True)
     # The tree was changed: mark it so the next run regenerates a pristine one.
@@ -113,12 +119,14 @@ def main() -> int:
         "| Measure | Result | Goal |", "|---|---|---|",
         f"| initial run, bulwark / raw | {common.ratio_summary(initial)} | ≤ 1.03 × |",
         f"| day-2 run (1 % changed), bulwark / raw | {common.ratio_summary(day2)} | ≤ 1.05 × |",
+        *[f"| {name} run, median seconds | {statistics.median(values):.2f} s | — |"
+          for name, values in seconds.items()],
         f"| peak RSS, bulwark's own Python process | {own:.0f} MiB | — |",
         f"| peak RSS, bulwark + restic | {total:.0f} MiB | — |",
         f"| peak RSS, raw restic | {restic_only:.0f} MiB | — |",
     ]
     path = common.write_results("backup", lines)
-    print("\n".join(lines[-6:]))
+    print("\n".join(lines[-10:]))
     print(f"written to {path}")
     return 0
 

@@ -72,6 +72,10 @@ chmod 0600 /home/{admin}/.ssh/authorized_keys
 printf '%s ALL=(ALL) NOPASSWD: ALL\\n' {user} > /etc/sudoers.d/90-bulwark-lab
 chmod 0440 /etc/sudoers.d/90-bulwark-lab
 visudo -cqf /etc/sudoers.d/90-bulwark-lab
+# Keep the admin's systemd user manager running: in a container on cgroup v1 systemd never sees
+# its cgroup empty, so every stop waits out TimeoutStopSec (120 s) and blocks the next login.
+loginctl enable-linger {user} 2>/dev/null \\
+  || {{ install -d /var/lib/systemd/linger; touch /var/lib/systemd/linger/{admin}; }}
 """
 
 
