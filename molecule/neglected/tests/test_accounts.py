@@ -160,6 +160,8 @@ def test_login_defs_and_useradd_ageing(host):
         "PASS_MIN_DAYS\t1",
         "PASS_WARN_AGE\t7",
         "ENCRYPT_METHOD\tYESCRYPT",
+        "SHA_CRYPT_MIN_ROUNDS\t65536",
+        "SHA_CRYPT_MAX_ROUNDS\t65536",
     ):
         assert login_defs.contains(f"^{line}$"), line
     assert host.file("/etc/default/useradd").contains("^INACTIVE=30$")

@@ -109,3 +109,9 @@ def test_core_limit_applies_to_login_sessions(host):
     result = host.run("runuser -l root -c 'ulimit -Hc'")
     assert result.rc == 0
     assert result.stdout.strip() == "0"
+
+
+def test_login_shells_get_no_core_files(host):
+    shell = host.run("bash -lc 'ulimit -c; ulimit -H -c'")
+    assert shell.rc == 0, shell.stderr
+    assert shell.stdout.split() == ["0", "0"]
