@@ -16,8 +16,8 @@ LAB_NEGLECTED ?= lab3
 APT_PACKAGES := podman runc debootstrap uidmap slirp4netns fuse-overlayfs restic nftables \
 	postgresql postgresql-client openssh-client sshpass rsync chromium python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Scenarios proven green, longest first. `baseline` and `lynis` (full site.yml + the Lynis
-# hardening index) join once they pass end to end: `make test-molecule SCENARIOS=baseline`.
+# Scenarios in `make test`, longest first. `lynis` (the whole site.yml on a neglected host, then
+# the Lynis hardening index) runs on its own: `make test-molecule SCENARIOS=lynis`.
 SCENARIOS ?= system access neglected backup_agent
 
 .PHONY: help deps venv lab-image lab-up lab-down lab-status demo test test-unit \
