@@ -35,6 +35,9 @@ def test_bulwark_installed_in_its_venv(host):
     assert cmd.rc == 0
     assert "bulwark" in cmd.stdout
     assert host.package("restic").is_installed
+    # Installing Bulwark brings no compiler toolchain onto a backup host.
+    for compiler in ("gcc", "build-essential", "python3-pip"):
+        assert not host.package(compiler).is_installed, compiler
 
 
 def test_secrets_are_root_only_and_not_in_the_config_or_units(host):
