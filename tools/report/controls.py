@@ -84,6 +84,11 @@ def _unknown(evidence: str) -> Finding:
     return Finding(Status.UNKNOWN, evidence)
 
 
+def _verdict(problems: list[str], passed: str) -> Finding:
+    """FAIL naming every problem, or PASS with `passed` when there is none."""
+    return _fail("; ".join(problems)) if problems else _ok(passed)
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
@@ -143,21 +148,22 @@ def check_drill(ev: dict[str, Any], ctx: Context) -> Finding:
 
 
 # --- 7 / B23, B1: vendor defaults and empty passwords --------------------------------------
+_NO_ACCOUNT_STATUS = _unknown("passwd --status --all gave no output")
+
+
 @control("B23", 7, "No vendor default accounts with a usable password",
          "「避免使用信息系统和网络供应商提供的默认密码、安全参数」", "002 L765")
 def check_vendor_accounts(ev: dict[str, Any], ctx: Context) -> Finding:
     statuses = facts.account_statuses(ev)
     if not statuses:
-        return _unknown("passwd --status --all gave no output")
+        return _NO_ACCOUNT_STATUS
     open_vendor = sorted(s.user for s in statuses
                          if s.user in ctx.vendor_accounts and s.state != "L")
     root_usable = any(s.user == "root" and s.state == "P" for s in statuses)
     problems = [f"vendor accounts not locked: {', '.join(open_vendor)}"] if open_vendor else []
     if root_usable:
         problems.append("root has a usable password")
-    if problems:
-        return _fail("; ".join(problems))
-    return _ok("no vendor account with a usable password; root password locked")
+    return _verdict(problems, "no vendor account with a usable password; root password locked")
 
 
 @control("B1", 7, "Every account has a password (none empty)",
@@ -165,7 +171,7 @@ def check_vendor_accounts(ev: dict[str, Any], ctx: Context) -> Finding:
 def check_empty_passwords(ev: dict[str, Any], ctx: Context) -> Finding:
     statuses = facts.account_statuses(ev)
     if not statuses:
-        return _unknown("passwd --status --all gave no output")
+        return _NO_ACCOUNT_STATUS
     empty = sorted(s.user for s in statuses if s.state == "NP")
     if empty:
         return _fail(f"accounts with an empty password: {', '.join(empty)}")
@@ -201,9 +207,8 @@ def check_password_age(ev: dict[str, Any], ctx: Context) -> Finding:
         problems.append(f"login.defs PASS_MAX_DAYS={defs}")
     if too_long:
         problems.append(f"accounts with passwords allowed > {limit} days: {', '.join(too_long)}")
-    if problems:
-        return _fail("; ".join(problems))
-    return _ok(f"PASS_MAX_DAYS={defs}; every account with a password expires within {limit} d")
+    return _verdict(problems,
+                    f"PASS_MAX_DAYS={defs}; every account with a password expires within {limit} d")
 
 
 # --- 10 / B27: least privilege ------------------------------------------------------------
@@ -271,10 +276,10 @@ _CLEARTEXT = {("tcp", 21): "FTP", ("tcp", 23): "telnet", ("udp", 69): "TFTP",
 @control("C7", 12, "No FTP, TFTP, telnet or r-services listening",
          "「关闭络设备HTTP、FTP、TFTP等服务」", "002 L1793")
 def check_cleartext_services(ev: dict[str, Any], ctx: Context) -> Finding:
-    found = sorted({f"{_CLEARTEXT[(s.proto, s.port)]} ({s.proto}/{s.port}, {s.process})"
-                    for s in facts.listeners(ev) if (s.proto, s.port) in _CLEARTEXT})
     if not ev.get("listening"):
         return _unknown("listening sockets not read")
+    found = sorted({f"{_CLEARTEXT[(s.proto, s.port)]} ({s.proto}/{s.port}, {s.process})"
+                    for s in facts.listeners(ev) if (s.proto, s.port) in _CLEARTEXT})
     if found:
         return _fail(f"listening: {'; '.join(found)}")
     return _ok("none of FTP/TFTP/telnet/rsh/rlogin/rexec listening")
@@ -352,6 +357,6 @@ def check_journald(ev: dict[str, Any], ctx: Context) -> Finding:
     conf = facts.merged_conf(ev, "/etc/systemd/journald.conf", "/etc/systemd/journald.conf.d")
     storage = conf.get("Storage", "auto")
     persistent = ev.get("journal_persistent") in (True, "True", "true")
-    if storage == "persistent" or (storage == "auto" and persistent):
-        return _ok(f"Storage={storage}, /var/log/journal {'present' if persistent else 'absent'}")
-    return _fail(f"Storage={storage}, /var/log/journal {'present' if persistent else 'absent'}")
+    kept = storage == "persistent" or (storage == "auto" and persistent)
+    evidence = f"Storage={storage}, /var/log/journal {'present' if persistent else 'absent'}"
+    return _ok(evidence) if kept else _fail(evidence)
