@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+
+def _rows(text: Any, min_fields: int) -> Iterator[tuple[str, list[str]]]:
+    """(line, whitespace-split fields) of every line of command output or a file that has at
+    least `min_fields` fields; shorter lines (headers, blanks, noise) are skipped."""
+    for line in str(text).splitlines():
+        fields = line.split()
+        if len(fields) >= min_fields:
+            yield line, fields
 
 
 def sshd_settings(ev: dict[str, Any]) -> dict[str, str] | None:
@@ -35,10 +45,7 @@ class AccountStatus:
 def account_statuses(ev: dict[str, Any]) -> list[AccountStatus]:
     """`passwd --status --all`: one line per account (state only, never a hash)."""
     out = []
-    for line in str(ev.get("passwd_status", "")).splitlines():
-        parts = line.split()
-        if len(parts) < 2:
-            continue
+    for _, parts in _rows(ev.get("passwd_status", ""), 2):
         max_days = int(parts[4]) if len(parts) > 4 and parts[4].lstrip("-").isdigit() else None
         out.append(AccountStatus(parts[0], parts[1], max_days))
     return out
@@ -51,13 +58,8 @@ def uid_zero_accounts(ev: dict[str, Any]) -> list[str]:
 
 
 def login_defs(ev: dict[str, Any]) -> dict[str, str]:
-    text = (ev.get("files") or {}).get("/etc/login.defs") or ""
-    values = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and not parts[0].startswith("#"):
-            values[parts[0]] = parts[1]
-    return values
+    return {parts[0]: parts[1] for _, parts in _rows(file_text(ev, "/etc/login.defs"), 2)
+            if not parts[0].startswith("#")}
 
 
 def key_values(text: str) -> dict[str, str]:
@@ -118,10 +120,7 @@ class Listener:
 def listeners(ev: dict[str, Any]) -> list[Listener]:
     """`ss -tuln -p` rows: proto, state, recv-q, send-q, local, peer, [process]."""
     out = []
-    for line in str(ev.get("listening", "")).splitlines():
-        parts = line.split()
-        if len(parts) < 5:
-            continue
+    for line, parts in _rows(ev.get("listening", ""), 5):
         address, _, port = parts[4].rpartition(":")
         if not port.isdigit():
             continue
