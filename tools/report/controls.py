@@ -291,7 +291,7 @@ def check_snmp(ev: dict[str, Any], ctx: Context) -> Finding:
     if not ev.get("snmp_configured"):
         return Finding(Status.NOT_APPLICABLE, "no /etc/snmp/snmpd.conf")
     weak = int(ev.get("snmp_weak_community") or 0)
-    if ev.get("snmp_default_community") in (True, "True", "true"):
+    if facts.flag(ev, "snmp_default_community"):
         return _fail(f"default community (public/private) configured; {weak} weak in total")
     if weak:
         return _fail(f"{weak} community string(s) shorter than 9 or not letters+digits")
@@ -340,7 +340,7 @@ def check_antivirus(ev: dict[str, Any], ctx: Context) -> Finding:
          "「建立数据安全审计机制,对数据访问和操作进行记录和审计」", "000 L39")
 def check_auditd(ev: dict[str, Any], ctx: Context) -> Finding:
     state = facts.service_active(ev, "auditd")
-    if ev.get("container") in (True, "True", "true"):
+    if facts.flag(ev, "container"):
         return Finding(Status.NOT_APPLICABLE,
                        f"host is a container: the kernel audit log belongs to the machine "
                        f"({state or 'auditd not installed'})")
@@ -356,7 +356,7 @@ def check_auditd(ev: dict[str, Any], ctx: Context) -> Finding:
 def check_journald(ev: dict[str, Any], ctx: Context) -> Finding:
     conf = facts.merged_conf(ev, "/etc/systemd/journald.conf", "/etc/systemd/journald.conf.d")
     storage = conf.get("Storage", "auto")
-    persistent = ev.get("journal_persistent") in (True, "True", "true")
+    persistent = facts.flag(ev, "journal_persistent")
     kept = storage == "persistent" or (storage == "auto" and persistent)
     evidence = f"Storage={storage}, /var/log/journal {'present' if persistent else 'absent'}"
     return _ok(evidence) if kept else _fail(evidence)

@@ -22,6 +22,11 @@ def _rows(text: Any, min_fields: int) -> Iterator[tuple[str, list[str]]]:
             yield line, fields
 
 
+def flag(ev: dict[str, Any], key: str) -> bool:
+    """A yes/no fact: a JSON boolean, or the string Ansible templating may make of one."""
+    return ev.get(key) in (True, "True", "true")
+
+
 def sshd_settings(ev: dict[str, Any]) -> dict[str, str] | None:
     """`sshd -T` as {keyword: value}; None if sshd could not report its configuration."""
     sshd = ev.get("sshd") or {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from bulwark.report import facts
 from bulwark.report.controls import REGISTRY, Status
 from bulwark.report.evaluate import HostReport, totals
 
@@ -32,7 +33,7 @@ def to_json(hosts: list[HostReport], now: float, inventory: str) -> dict[str, An
         "hosts": [
             {"name": h.name, "address": h.address, "port": h.port,
              "gathered": h.evidence is not None, "problem": h.problem or None,
-             "container": bool(h.evidence and h.evidence.get("container") in (True, "True")),
+             "container": h.evidence is not None and facts.flag(h.evidence, "container"),
              "backup_age_hours": h.backup_age_hours(now),
              "counts": {str(s): h.counts.get(str(s), 0) for s in Status}}
             for h in hosts

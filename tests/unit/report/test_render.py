@@ -44,3 +44,14 @@ def test_html_is_self_contained_escaped_and_shows_counts(ctx: Context, tmp_path:
     for status in Status:
         assert f'id="count-{status}" data-count="{doc["summary"][str(status)]}"' in html
     assert 'id="chart-results"' in html and "no backup recorded" in html
+
+
+def test_container_flag_agrees_with_the_audit_control(ctx: Context) -> None:
+    # Ansible templating can turn the boolean into the string "true": the host summary must
+    # call the host a container exactly when control E3 treats it as one.
+    evidence = load("neglected")
+    evidence["container"] = "true"
+    host = evaluate(HostReport("c", "127.0.0.1", 22, evidence), ctx)
+    doc = render.to_json([host], CAPTURED_AT, "inventories/lab")
+    assert host.findings["E3"].status is Status.NOT_APPLICABLE
+    assert doc["hosts"][0]["container"] is True
