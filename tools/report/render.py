@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bulwark.report import facts
-from bulwark.report.controls import REGISTRY, Status
+from bulwark.report.controls import REGISTRY, Status, Thresholds
 from bulwark.report.evaluate import HostReport, totals
 
 SCHEMA_VERSION = 1
@@ -61,13 +61,14 @@ def _charts(doc: dict[str, Any]) -> dict[str, Any]:
             x += width
         bars.append({"name": h["name"], "segments": segments})
     ages = [h["backup_age_hours"] for h in hosts if h["backup_age_hours"] is not None]
-    longest = max(ages + [26.0])
+    limit = Thresholds().max_backup_age_hours  # F2's limit, drawn as the dashed line
+    longest = max(ages + [limit])
     age_bars = [{"name": h["name"], "age": h["backup_age_hours"],
                  "w": None if h["backup_age_hours"] is None
                  else round(_BAR_WIDTH * h["backup_age_hours"] / longest, 1)}
                 for h in hosts]
-    return {"bars": bars, "age_bars": age_bars, "width": _BAR_WIDTH,
-            "limit_x": round(_BAR_WIDTH * 26.0 / longest, 1)}
+    return {"bars": bars, "age_bars": age_bars, "width": _BAR_WIDTH, "limit_hours": limit,
+            "limit_x": round(_BAR_WIDTH * limit / longest, 1)}
 
 
 def to_html(doc: dict[str, Any]) -> str:
