@@ -19,6 +19,7 @@ from bulwark.errors import BulwarkError
 
 VENDOR = "vendor"
 EXTRA = "extra"
+SHARED_LIST = "bulwark/data/default_credentials.yml"  # as named in messages
 
 
 class CredentialListError(BulwarkError):
@@ -38,14 +39,20 @@ class Credential:
         return f"{self.user}:{self.source}" if self.origin == VENDOR else f"{self.user}:--extra"
 
 
-def load_default_credentials() -> list[Credential]:
-    """Vendor default pairs shipped as package data."""
+def _shared_list() -> Any:
+    """The vendor-defaults document shipped as package data (the roles read the same file)."""
     ref = resources.files("bulwark") / "data" / "default_credentials.yml"
     try:
-        text = ref.read_text(encoding="utf-8")
+        return yaml.safe_load(ref.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CredentialListError(f"cannot read the vendor credential list: {exc}") from exc
-    return parse_credentials(yaml.safe_load(text), where="bulwark/data/default_credentials.yml")
+    except yaml.YAMLError as exc:
+        raise CredentialListError(f"{SHARED_LIST} is not valid YAML") from exc
+
+
+def load_default_credentials() -> list[Credential]:
+    """Vendor default pairs shipped as package data."""
+    return parse_credentials(_shared_list(), where=SHARED_LIST)
 
 
 def parse_credentials(doc: Any, *, where: str) -> list[Credential]:
@@ -121,12 +128,8 @@ def select(
 
 def load_vendor_accounts() -> list[str]:
     """Login names vendors ship (`vendor_accounts` in the same data file)."""
-    ref = resources.files("bulwark") / "data" / "default_credentials.yml"
-    try:
-        doc = yaml.safe_load(ref.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CredentialListError(f"cannot read the vendor credential list: {exc}") from exc
+    doc = _shared_list()
     names = doc.get("vendor_accounts") if isinstance(doc, dict) else None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise CredentialListError("default_credentials.yml: 'vendor_accounts' must be a list")
+        raise CredentialListError(f"{SHARED_LIST}: 'vendor_accounts' must be a list")
     return names

@@ -61,3 +61,22 @@ def test_extra_file_bad_line_does_not_echo_it(tmp_path: Path) -> None:
     with pytest.raises(CredentialListError) as err:
         load_extra(extra)
     assert "line 1" in str(err.value) and "hunter2" not in str(err.value)
+
+
+def test_both_loaders_read_the_one_shared_list_and_refuse_broken_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bulwark.scan import credentials
+
+    (tmp_path / "data").mkdir()
+    shared = tmp_path / "data" / "default_credentials.yml"
+    shared.write_text("credentials: [{user: root, password: \"x\"}]\nvendor_accounts: [pi]\n")
+    monkeypatch.setattr(credentials.resources, "files", lambda _package: tmp_path)
+    assert [(c.user, c.password) for c in credentials.load_default_credentials()] == [
+        ("root", "x")]
+    assert credentials.load_vendor_accounts() == ["pi"]
+    shared.write_text("credentials: [unclosed\n")
+    for loader in (credentials.load_default_credentials, credentials.load_vendor_accounts):
+        with pytest.raises(CredentialListError, match="not valid YAML") as err:
+            loader()
+        assert "\n" not in str(err.value)
