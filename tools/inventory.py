@@ -49,6 +49,12 @@ def load_hosts(source: str | Path, limit: str | None = None) -> list[InventoryHo
         raise InventoryError(f"bad host pattern {pattern!r}: {_one_line(exc)}") from exc
     if not selected:
         raise InventoryError(f"no hosts in {path} match {pattern!r}")
+    for host in selected:
+        # Ansible's INI parser takes the first word of almost any line as a host, so a binary
+        # or other non-inventory file "parses"; its names then break DNS, JSON and HTML later.
+        if not host.name.isprintable():
+            raise InventoryError(f"{path} is not an inventory: host name {host.name[:40]!r} "
+                                 "is not printable text")
     return [_to_host(h, variables) for h in selected]
 
 
@@ -88,6 +94,8 @@ def _to_host(host: Any, variables: Any) -> InventoryHost:
     address = _plain(hv.get("ansible_host")) or host.name
     if "{{" in address:
         raise InventoryError(f"{host.name}: ansible_host is a template ({address}); set a literal")
+    if not address.isprintable():
+        raise InventoryError(f"{host.name}: ansible_host is not printable text: {address[:40]!r}")
     raw_port = _plain(hv.get("ansible_port")) or DEFAULT_SSH_PORT
     try:
         port = int(raw_port)

@@ -49,3 +49,19 @@ def test_errors_are_one_line(tmp_path: Path, content: str | None, limit: str | N
     with pytest.raises(InventoryError, match=message) as err:
         load_hosts(path, limit)
     assert "\n" not in str(err.value)
+
+
+def test_binary_file_is_not_an_inventory(tmp_path: Path) -> None:
+    # Ansible's INI parser "parses" it into a host named by the raw bytes.
+    path = tmp_path / "blob"
+    path.write_bytes(b"\x00\x01\x02binary\xff\xfe\n")
+    with pytest.raises(InventoryError, match="is not an inventory: host name") as err:
+        load_hosts(path)
+    assert "\n" not in str(err.value) and str(err.value).isascii()
+
+
+def test_unprintable_ansible_host_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.ini"
+    path.write_bytes(b"[web]\nweb1 ansible_host=bad\xffhost\n")
+    with pytest.raises(InventoryError, match="web1: ansible_host is not printable text"):
+        load_hosts(path)
