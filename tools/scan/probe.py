@@ -48,6 +48,8 @@ def try_password(address: str, port: int, user: str, password: str, timeout: flo
         return Attempt(Outcome.TIMEOUT, f"no TCP answer within {timeout:g}s")
     except OSError as exc:
         return Attempt(Outcome.UNREACHABLE, exc.strerror or type(exc).__name__)
+    except UnicodeError as exc:  # the idna codec refuses the name (a label over 63 chars, "a..b")
+        return Attempt(Outcome.UNREACHABLE, f"invalid host name ({exc.__cause__ or exc})")
     transport = None
     try:
         transport = paramiko.Transport(sock)
