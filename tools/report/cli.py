@@ -44,9 +44,9 @@ def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) ->
     try:
         hosts = load_hosts(inventory, limit)
         vendor_accounts = load_vendor_accounts()
+        render.prepare(out_dir)
         with tempfile.TemporaryDirectory(prefix="bulwark-evidence-") as tmp:
             gathered = gather(inventory, limit, Path(tmp), playbook)
-        out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "evidence.log").write_text(gathered.log, encoding="utf-8")
     except (BulwarkError, OSError) as exc:
         raise ReportProblem(str(exc)) from exc
@@ -59,7 +59,10 @@ def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) ->
         reports.append(evaluate(HostReport(h.name, h.address, h.port, evidence,
                                            "" if evidence else problem), ctx))
     doc = render.to_json(reports, now, str(inventory))
-    json_path, html_path = render.write(out_dir, doc)
+    try:
+        json_path, html_path = render.write(out_dir, doc)
+    except BulwarkError as exc:
+        raise ReportProblem(str(exc)) from exc
     summary = doc["summary"]
     click.echo(f"{summary['hosts']} hosts, {summary['controls']} controls: "
                + ", ".join(f"{s} {summary[str(s)]}" for s in Status))

@@ -11,12 +11,17 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from bulwark.errors import BulwarkError
 from bulwark.report import facts
 from bulwark.report.controls import REGISTRY, Status, Thresholds
 from bulwark.report.evaluate import HostReport, totals
 
 SCHEMA_VERSION = 1
 _BAR_WIDTH = 360  # px of the widest bar in the charts
+
+
+class OutputError(BulwarkError):
+    """The report directory cannot be created or written."""
 
 
 def to_json(hosts: list[HostReport], now: float, inventory: str) -> dict[str, Any]:
@@ -83,17 +88,36 @@ def to_html(doc: dict[str, Any]) -> str:
         doc=doc, results=results, charts=_charts(doc), statuses=[str(s) for s in Status])
 
 
+def prepare(out_dir: Path) -> None:
+    """Create `out_dir` and prove a file can be written in it: checked before the evidence run,
+    so that a bad --out costs a second, not the whole gathering."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write the report to {out_dir}: {exc.strerror or exc}") from exc
+
+
 def write(out_dir: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
-    _atomic(json_path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    _atomic(html_path, to_html(doc))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _atomic(json_path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        _atomic(html_path, to_html(doc))
+    except OSError as exc:
+        raise OutputError(f"cannot write the report to {out_dir}: {exc.strerror or exc}") from exc
     return json_path, html_path
 
 
 def _atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` all at once; on any failure the old file stays, no temp left."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

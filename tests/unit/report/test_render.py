@@ -4,6 +4,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from bulwark.report import render
 from bulwark.report.controls import Context, Status
 from bulwark.report.evaluate import HostReport, evaluate
@@ -55,3 +57,41 @@ def test_container_flag_agrees_with_the_audit_control(ctx: Context) -> None:
     doc = render.to_json([host], CAPTURED_AT, "inventories/lab")
     assert host.findings["E3"].status is Status.NOT_APPLICABLE
     assert doc["hosts"][0]["container"] is True
+
+
+def test_unwritable_out_fails_before_any_evidence_is_gathered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from bulwark.report import cli
+
+    def gather(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("evidence gathered although the report cannot be written")
+
+    monkeypatch.setattr(cli, "gather", gather)
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("lab:\n  hosts:\n    h1: {ansible_host: 127.0.0.1}\n")
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "sub"
+    result = CliRunner().invoke(cli.report, ["-i", str(inventory), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"Error: cannot write the report to {out}: Not a directory"
+
+
+def test_failed_write_keeps_the_old_report_and_leaves_no_temp_file(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = _doc(ctx)
+    render.write(tmp_path, doc)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    old = (tmp_path / "report.json").read_text()
+
+    def replace(_src: str, _dst: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(render.os, "replace", replace)
+    with pytest.raises(render.OutputError, match="No space left on device"):
+        render.write(tmp_path, doc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "report.json").read_text() == old
