@@ -69,6 +69,13 @@ def scan_creds(inventory: Path, limit: str | None, as_json: bool, users: tuple[s
     except BulwarkError as exc:
         raise ConfigProblem(str(exc)) from exc
 
+    unknown = sorted(set(users) - {c.user for c in creds})
+    if unknown:
+        # A typo must not shrink the audit silently: every name asked for is in the list.
+        hint = " (one name per --user: repeat the option)" if any("," in u for u in unknown) else ""
+        raise click.UsageError(f"--user {', '.join(map(repr, unknown))}: no such user in the "
+                               f"credential list{' or --extra' if extra else ''}{hint}")
+
     def creds_for(host: InventoryHost) -> list[Credential]:
         return select(creds, admins=host.admins, include_admins=include_admins, users=users)
 
