@@ -9,9 +9,17 @@ import click
 from bulwark.lab import fleet, image
 
 
+def _lab_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not fleet.LAB_NAME.fullmatch(value):
+        raise click.BadParameter(f"{value!r}: use letters, digits, '_', '.' and '-', starting "
+                                 "with a letter or digit (it prefixes container names)")
+    return value
+
+
 @click.group()
 @click.option("--name", "lab_name", default=fleet.DEFAULT_LAB, show_default=True,
-              envvar="BULWARK_LAB", help="Lab name: prefixes containers, so labs can coexist.")
+              envvar="BULWARK_LAB", callback=_lab_name,
+              help="Lab name: prefixes containers, so labs can coexist.")
 @click.pass_context
 def lab(ctx: click.Context, lab_name: str) -> None:
     """A local fleet of Debian 12 systemd hosts in podman, with SSH on 127.0.0.1.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ LABEL = "bulwark.lab"
 ADMIN = "ops"
 FIRST_PORT = 2201
 DEFAULT_LAB = "bulwark"
+# A lab name prefixes container names (`<lab>-lab1`), so it follows podman's naming rule.
+LAB_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 DEFAULT_INVENTORY = Path("inventories/lab")
 
 

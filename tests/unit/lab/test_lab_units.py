@@ -59,3 +59,22 @@ def test_lab_up_bad_input_is_one_clear_line(args: list[str], message: str) -> No
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["bad name!", "", "-dash-first", "a/b"])
+def test_lab_name_that_cannot_prefix_a_container_is_a_usage_error(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def status(_lab: str) -> list:
+        raise AssertionError("podman asked about a lab name it cannot have")
+
+    monkeypatch.setattr(fleet, "status", status)
+    result = CliRunner().invoke(main, ["lab", "--name", name, "status"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--name'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_lab_name_follows_podman_naming() -> None:
+    for good in (fleet.DEFAULT_LAB, "t-lab", "lab_2.test"):
+        assert fleet.LAB_NAME.fullmatch(good)
