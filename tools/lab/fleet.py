@@ -190,8 +190,16 @@ def status(lab: str = DEFAULT_LAB) -> list[dict[str, object]]:
 
 def down(inventory_dir: Path = DEFAULT_INVENTORY, lab: str = DEFAULT_LAB,
          log: Callable[[str], object] = print) -> int:
+    existing = _existing(lab)
+    if not existing:
+        # Every lab writes the same default inventory dir: with a mistyped --name, removing it
+        # would take the running lab's inventory and pinned host keys away.
+        others = sorted({(c.get("Labels") or {}).get(LABEL, "?") for c in pm.containers(LABEL)})
+        if others:
+            raise LabError(f"lab {lab!r} has no hosts (labs with hosts: {', '.join(others)}; "
+                           "pass --name): nothing removed")
     removed = 0
-    for host in _existing(lab).values():
+    for host in existing.values():
         hosts.remove_host(host.container)
         log(f"removed {host.name}")
         removed += 1

@@ -78,3 +78,49 @@ def test_lab_name_that_cannot_prefix_a_container_is_a_usage_error(
 def test_lab_name_follows_podman_naming() -> None:
     for good in (fleet.DEFAULT_LAB, "t-lab", "lab_2.test"):
         assert fleet.LAB_NAME.fullmatch(good)
+
+
+def _generated_inventory(inv: Path) -> list[Path]:
+    files = [inv / "hosts.yml", inv / "group_vars" / "all.yml", inv / ".ssh" / "known_hosts"]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("generated\n")
+    return files
+
+
+def _labs_running(monkeypatch: pytest.MonkeyPatch, labs: list[str]) -> None:
+    def containers(label: str) -> list[dict]:
+        rows = [{"Names": [f"{lab}-lab1"], "State": "running",
+                 "Labels": {fleet.LABEL: lab, f"{fleet.LABEL}.host": "lab1",
+                            f"{fleet.LABEL}.port": "2201"}} for lab in labs]
+        wanted = label.partition("=")[2]
+        return [r for r in rows if not wanted or r["Labels"][fleet.LABEL] == wanted]
+
+    def remove_host(name: str) -> None:
+        raise AssertionError(f"{name} removed")
+
+    monkeypatch.setattr(pm, "containers", containers)
+    monkeypatch.setattr(fleet.hosts, "remove_host", remove_host)
+
+
+def test_down_with_a_wrong_name_keeps_the_running_labs_inventory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _labs_running(monkeypatch, ["bulwark"])
+    files = _generated_inventory(tmp_path)
+    result = CliRunner().invoke(main, ["lab", "--name", "typo", "down",
+                                       "--inventory-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == ("bulwark: error: lab 'typo' has no hosts (labs with "
+                                     "hosts: bulwark; pass --name): nothing removed")
+    assert all(path.exists() for path in files)
+
+
+def test_down_when_no_lab_runs_is_idempotent(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _labs_running(monkeypatch, [])
+    files = _generated_inventory(tmp_path)
+    result = CliRunner().invoke(main, ["lab", "down", "--inventory-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "0 host(s) removed"
+    assert not any(path.exists() for path in files)  # stale files of a lab that is gone
