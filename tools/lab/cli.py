@@ -33,7 +33,8 @@ def lab(ctx: click.Context, lab_name: str) -> None:
 
 
 @lab.command()
-@click.option("--hosts", "count", type=click.IntRange(1, 20), default=3, show_default=True,
+@click.option("--hosts", "count", type=click.IntRange(1, fleet.MAX_HOSTS), default=3,
+              show_default=True,
               help="Number of hosts (named lab1..labN, SSH on 127.0.0.1:2201..).")
 @click.option("--neglected", multiple=True, metavar="NAME",
               help="Host to start in the neglected state: vendor default passwords, telnet, "

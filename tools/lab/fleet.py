@@ -23,6 +23,7 @@ from bulwark.lab import podman as pm
 LABEL = "bulwark.lab"
 ADMIN = "ops"
 FIRST_PORT = 2201
+MAX_HOSTS = 20
 DEFAULT_LAB = "bulwark"
 # A lab name prefixes container names (`<lab>-lab1`), so it follows podman's naming rule.
 LAB_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
@@ -63,8 +64,8 @@ def up(count: int = 3, neglected: tuple[str, ...] = (), *, first_port: int = FIR
        inventory_dir: Path = DEFAULT_INVENTORY, lab: str = DEFAULT_LAB,
        log: Callable[[str], object] = print) -> list[LabHost]:
     """Bring the lab to ``count`` running hosts; names in ``neglected`` get the neglected image."""
-    if count < 1 or count > 20:
-        raise LabError(f"--hosts must be between 1 and 20, got {count}")
+    if not 1 <= count <= MAX_HOSTS:
+        raise LabError(f"--hosts must be between 1 and {MAX_HOSTS}, got {count}")
     names = host_names(count)
     unknown = [n for n in neglected if n not in names]
     if unknown:

@@ -124,3 +124,10 @@ def test_down_when_no_lab_runs_is_idempotent(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "0 host(s) removed"
     assert not any(path.exists() for path in files)  # stale files of a lab that is gone
+
+
+def test_fleet_up_checks_the_host_count_the_cli_offers(tmp_path: Path) -> None:
+    # The API refuses what the CLI's IntRange refuses, before podman is asked.
+    for count in (0, fleet.MAX_HOSTS + 1):
+        with pytest.raises(LabError, match=f"between 1 and {fleet.MAX_HOSTS}, got {count}"):
+            fleet.up(count, inventory_dir=tmp_path)
