@@ -7,7 +7,9 @@ at least one host could not be fully audited (unreachable, timeout, incomplete, 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +26,20 @@ class ConfigProblem(click.ClickException):
     """A bad inventory, credential file or option: one line, exit 2 (1 means "accepted")."""
 
     exit_code = EXIT_USAGE
+
+
+class Seconds(click.FloatRange):
+    """A FloatRange that also refuses nan, which compares false with both bounds and would
+    only fail later, in socket.settimeout or time.sleep, with a traceback."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
 
 
 def exit_code(results: list[HostResult]) -> int:
@@ -46,13 +62,13 @@ def exit_code(results: list[HostResult]) -> int:
               help="Also try names listed in bulwark_admins (risks locking an admin out).")
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Hosts audited in parallel.")
-@click.option("--delay", type=click.FloatRange(0, 60), default=0.5, show_default=True,
+@click.option("--delay", type=Seconds(0, 60), default=0.5, show_default=True,
               help="Seconds between two attempts on one host.")
 @click.option("--max-attempts-per-host", "max_attempts", type=click.IntRange(1, 1000),
               default=60, show_default=True, help="Attempts per host at most.")
-@click.option("--timeout", type=click.FloatRange(0.5, 120), default=5.0, show_default=True,
+@click.option("--timeout", type=Seconds(0.5, 120), default=5.0, show_default=True,
               help="Seconds per connection (connect, banner, handshake, auth).")
-@click.option("--host-timeout", type=click.FloatRange(1, 3600), default=300.0,
+@click.option("--host-timeout", type=Seconds(1, 3600), default=300.0,
               show_default=True, help="Wall-clock seconds per host.")
 def scan_creds(inventory: Path, limit: str | None, as_json: bool, users: tuple[str, ...],
                extra: Path | None, include_admins: bool, workers: int, delay: float,

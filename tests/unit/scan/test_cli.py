@@ -53,3 +53,12 @@ def test_user_from_the_extra_file_is_known(inventory: Path, tmp_path: Path,
                                                  "--user", "svc"])
     assert result.exit_code == 0, result.output
     assert tried == [["svc"]]
+
+
+@pytest.mark.parametrize("option", ["--delay", "--timeout", "--host-timeout"])
+@pytest.mark.parametrize("value", ["nan", "NaN", "-1", "inf"])
+def test_seconds_must_be_a_number_in_range(inventory: Path, option: str, value: str) -> None:
+    result = CliRunner().invoke(cli.scan_creds, ["-i", str(inventory), option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert "Traceback" not in result.output
