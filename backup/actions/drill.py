@@ -85,7 +85,7 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
             f"(configured: {', '.join(targets)})"
         )
     names = [options.repository] if options.repository else list(targets)
-    parent = options.workspace_parent or _default_workspace_parent(config)
+    driller = _Driller(config, restic, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
     listings: dict[str, list[Snapshot] | ResticError] = {}
@@ -104,8 +104,7 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
         snapshots = listings[name]
         if not isinstance(snapshots, ResticError):
             try:
-                _drill_repository(config, restic, targets[name], snapshots, drill, options,
-                                  seed, parent)
+                driller.repository(targets[name], snapshots, drill)
             except BulwarkError as exc:  # unreachable mid-way, password file gone, …
                 drill.errors.append(str(exc))
         if name == config.primary:
@@ -174,61 +173,58 @@ def latest_source_snapshot(
     return max(candidates, key=lambda s: s.time, default=None)
 
 
-def _drill_repository(
-    config: BackupConfig,
-    restic: Restic,
-    target: Target,
-    snapshots: list[Snapshot],
-    drill: RepositoryDrill,
-    options: DrillOptions,
-    seed: int,
-    parent: Path | None,
-) -> None:
-    with private_workspace(parent) as workspace:
-        if config.sources:
-            _drill_files(config, restic, target, snapshots, drill, options, seed, workspace)
-        for db in config.databases.postgresql:
-            drill.databases.append(
-                _drill_database(restic, target, snapshots, db, config.host, workspace)
-            )
-    drill.check = _check(restic, target, config.state_dir, options)
+class _Driller:
+    """Restores and verifies one repository at a time; holds what every repository shares."""
 
+    def __init__(self, config: BackupConfig, restic: Restic, options: DrillOptions):
+        self.config = config
+        self.restic = restic
+        self.options = options
+        self.parent = options.workspace_parent or _default_workspace_parent(config)
 
-def _drill_files(
-    config: BackupConfig,
-    restic: Restic,
-    target: Target,
-    snapshots: list[Snapshot],
-    drill: RepositoryDrill,
-    options: DrillOptions,
-    seed: int,
-    workspace: Path,
-) -> None:
-    snap = latest_source_snapshot(snapshots, config.host, [str(s) for s in config.sources])
-    if snap is None:
-        drill.errors.append(f"repository {target.name}: no snapshot of host {config.host}'s "
-                            "sources to restore")
-        return
-    drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
-    _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
-    drill.sampled_from = len(files)
-    chosen = files if options.full else stratified_sample(
-        files, [str(s) for s in config.sources], options.limits, seed
-    )
-    root = workspace / "files"
-    root.mkdir(mode=0o700)
-    started = time.monotonic()
-    with Hasher() as hasher:
-        # Live files are hashed while restic restores: the two sides overlap (bench goal).
-        live = hasher.submit_all(f.path for f in chosen)
-        for problem in _restore(restic, target, snap.id, root, chosen, options.full):
-            drill.errors.append(problem)
-        restored = hasher.submit_all(_restored_path(root, f.path) for f in chosen)
-        _judge_all(drill, chosen, restored, live, root, snap.time)
-    drill.restore.seconds = time.monotonic() - started
-    drill.restore.files = len(chosen)
-    drill.restore.bytes = sum(f.size for f in chosen)
-    remove_tree(root)  # G16: gone as soon as it is judged, not only at the end of the drill
+    def repository(self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill) -> None:
+        """Files and databases restored into a private workspace and judged, then the check."""
+        with private_workspace(self.parent) as workspace:
+            if self.config.sources:
+                self._files(target, snapshots, drill, workspace)
+            for db in self.config.databases.postgresql:
+                drill.databases.append(
+                    _drill_database(self.restic, target, snapshots, db, self.config.host,
+                                    workspace)
+                )
+        drill.check = _check(self.restic, target, self.config.state_dir, self.options)
+
+    def _files(
+        self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill, workspace: Path
+    ) -> None:
+        config, restic = self.config, self.restic
+        sources = [str(s) for s in config.sources]
+        snap = latest_source_snapshot(snapshots, config.host, sources)
+        if snap is None:
+            drill.errors.append(f"repository {target.name}: no snapshot of host {config.host}'s "
+                                "sources to restore")
+            return
+        drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
+        _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
+        drill.sampled_from = len(files)
+        # A full drill has no seed: it restores everything.
+        chosen = files if drill.seed is None else stratified_sample(
+            files, sources, self.options.limits, drill.seed
+        )
+        root = workspace / "files"
+        root.mkdir(mode=0o700)
+        started = time.monotonic()
+        with Hasher() as hasher:
+            # Live files are hashed while restic restores: the two sides overlap (bench goal).
+            live = hasher.submit_all(f.path for f in chosen)
+            for problem in _restore(restic, target, snap.id, root, chosen, self.options.full):
+                drill.errors.append(problem)
+            restored = hasher.submit_all(_restored_path(root, f.path) for f in chosen)
+            _judge_all(drill, chosen, restored, live, root, snap.time)
+        drill.restore.seconds = time.monotonic() - started
+        drill.restore.files = len(chosen)
+        drill.restore.bytes = sum(f.size for f in chosen)
+        remove_tree(root)  # G16: gone as soon as it is judged, not only at the end of the drill
 
 
 def _restored_path(root: Path, path: str) -> str:
