@@ -85,30 +85,12 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
             f"(configured: {', '.join(targets)})"
         )
     names = [options.repository] if options.repository else list(targets)
-    driller = _Driller(config, restic, options)
+    driller = _Driller(config, restic, targets, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
-    listings: dict[str, list[Snapshot] | ResticError] = {}
     for name in names:
         started = datetime.now(UTC)
-        seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
-        drill = RepositoryDrill(
-            repository=name, mode="full" if options.full else "sample",
-            seed=None if options.full else seed,
-        )
-        try:
-            listings[name] = list_snapshots(restic, targets[name], config.host)
-        except ResticError as exc:
-            listings[name] = exc
-            drill.errors.append(str(exc))
-        snapshots = listings[name]
-        if not isinstance(snapshots, ResticError):
-            try:
-                driller.repository(targets[name], snapshots, drill)
-            except BulwarkError as exc:  # unreachable mid-way, password file gone, …
-                drill.errors.append(str(exc))
-        if name == config.primary:
-            drill.offsite = _verify_offsites(config, restic, targets, listings)
+        drill = driller.drill(name)
         report = to_json(
             drill, host=config.host, started=started,
             config=str(config.path.resolve()) if config.path else "",
@@ -174,15 +156,53 @@ def latest_source_snapshot(
 
 
 class _Driller:
-    """Restores and verifies one repository at a time; holds what every repository shares."""
+    """Drills one repository at a time; holds what they share, each listing made only once."""
 
-    def __init__(self, config: BackupConfig, restic: Restic, options: DrillOptions):
+    def __init__(
+        self, config: BackupConfig, restic: Restic, targets: dict[str, Target],
+        options: DrillOptions,
+    ):
         self.config = config
         self.restic = restic
+        self.targets = targets
         self.options = options
         self.parent = options.workspace_parent or _default_workspace_parent(config)
+        self._listings: dict[str, list[Snapshot] | ResticError] = {}
 
-    def repository(self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill) -> None:
+    def listing(self, name: str) -> list[Snapshot] | ResticError:
+        """This host's snapshots in the repository, or why they cannot be listed (asked once:
+        the primary's offsite check and the offsite's own drill share it)."""
+        if name not in self._listings:
+            try:
+                self._listings[name] = list_snapshots(self.restic, self.targets[name],
+                                                      self.config.host)
+            except ResticError as exc:
+                self._listings[name] = exc
+        return self._listings[name]
+
+    def drill(self, name: str) -> RepositoryDrill:
+        """Restore, verify and check one repository; for the primary, verify the offsites."""
+        options = self.options
+        drill = RepositoryDrill(
+            repository=name, mode="full" if options.full else "sample",
+            seed=None if options.full else (
+                options.seed if options.seed is not None else secrets.randbelow(2**31)),
+        )
+        snapshots = self.listing(name)
+        if isinstance(snapshots, ResticError):
+            drill.errors.append(str(snapshots))
+        else:
+            try:
+                self._restore_and_check(self.targets[name], snapshots, drill)
+            except BulwarkError as exc:  # unreachable mid-way, password file gone, …
+                drill.errors.append(str(exc))
+        if name == self.config.primary:
+            drill.offsite = self._verify_offsites(snapshots)
+        return drill
+
+    def _restore_and_check(
+        self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill
+    ) -> None:
         """Files and databases restored into a private workspace and judged, then the check."""
         with private_workspace(self.parent) as workspace:
             if self.config.sources:
@@ -193,6 +213,24 @@ class _Driller:
                                     workspace)
                 )
         drill.check = _check(self.restic, target, self.config.state_dir, self.options)
+
+    def _verify_offsites(
+        self, primary: list[Snapshot] | ResticError
+    ) -> list[OffsiteVerification]:
+        """Every primary snapshot the offsite's retention keeps must have a copy there (F11)."""
+        if isinstance(primary, ResticError):
+            return []
+        results = []
+        for name in self.config.secondaries:
+            listing = self.listing(name)
+            if isinstance(listing, ResticError):
+                results.append(OffsiteVerification(repository=name, error=str(listing)))
+                continue
+            retention = self.config.retention_for(name).model_dump(exclude_none=True)
+            results.append(
+                verify_offsite(name, _copied(primary, self.config.host), listing, retention)
+            )
+        return results
 
     def _files(
         self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill, workspace: Path
@@ -345,37 +383,6 @@ def _drill_database(
         + ([] if check.dropped else [f"scratch database {check.scratch_name} was not dropped"]),
         changed_since_backup=list(check.changed),
     )
-
-
-def _verify_offsites(
-    config: BackupConfig,
-    restic: Restic,
-    targets: dict[str, Target],
-    listings: dict[str, list[Snapshot] | ResticError],
-) -> list[OffsiteVerification]:
-    """Every primary snapshot the offsite's retention keeps must have a copy there (F11)."""
-    primary = listings.get(config.primary)
-    if primary is None:
-        try:
-            primary = list_snapshots(restic, targets[config.primary], config.host)
-        except ResticError as exc:
-            primary = exc
-    if isinstance(primary, ResticError):
-        return []
-    results = []
-    for name in config.secondaries:
-        listing = listings.get(name)
-        if listing is None:
-            try:
-                listing = listings[name] = list_snapshots(restic, targets[name], config.host)
-            except ResticError as exc:
-                listing = listings[name] = exc
-        if isinstance(listing, ResticError):
-            results.append(OffsiteVerification(repository=name, error=str(listing)))
-            continue
-        retention = config.retention_for(name).model_dump(exclude_none=True)
-        results.append(verify_offsite(name, _copied(primary, config.host), listing, retention))
-    return results
 
 
 def _copied(snapshots: list[Snapshot], host: str) -> list[Snapshot]:
