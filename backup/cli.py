@@ -20,18 +20,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from bulwark.backup.config import BackupConfig, load_config
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
-from bulwark.errors import BulwarkError
+from bulwark.cli_support import one_line_errors
 
-T = TypeVar("T")
 DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
 
 config_option = click.option(
@@ -44,19 +42,6 @@ config_option = click.option(
     envvar="BULWARK_BACKUP_CONFIG",
     help="Backup config file (YAML).",
 )
-
-
-def _guarded(work: Callable[[], T]) -> T:
-    """Run `work`; a BulwarkError becomes one line on stderr and its exit code."""
-    try:
-        return work()
-    except BulwarkError as exc:
-        message = " ".join(str(exc).split())
-        click.echo(f"bulwark: error: {message}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("bulwark: interrupted", err=True)
-        sys.exit(130)
 
 
 class _Console:
@@ -93,12 +78,9 @@ def init_command(config_path: Path) -> None:
     from bulwark.backup.actions.init import init_repositories
 
     console = _Console()
-
-    def work() -> None:
+    with one_line_errors():
         config = load_config(config_path)
         init_repositories(config, console.restic(config), report=console.line)
-
-    _guarded(work)
 
 
 @backup.command("run")
@@ -115,26 +97,20 @@ def run_command(config_path: Path, only: str) -> None:
     from bulwark.backup.actions.run import run_backup
 
     console = _Console()
-
-    def work() -> None:
+    with one_line_errors():
         config = load_config(config_path)
         record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
                             report=console.line)
-        console.line(f"backup run ok in {record.duration:.1f}s")
-
-    _guarded(work)
+    console.line(f"backup run ok in {record.duration:.1f}s")
 
 
 @backup.command("check-config")
 @config_option
 def check_config_command(config_path: Path) -> None:
     """Validate the config file (keys, types, paths) without touching any repository."""
-
-    def work() -> None:
+    with one_line_errors():
         load_config(config_path)
-        click.echo(f"{config_path}: ok")
-
-    _guarded(work)
+    click.echo(f"{config_path}: ok")
 
 
 @backup.command("status")
@@ -144,18 +120,16 @@ def status_command(config_path: Path, as_json: bool) -> None:
     """Per repository: snapshots, newest snapshot, last success, last failure, size."""
     from bulwark.backup.actions.status import repository_status
 
-    def work() -> int:
+    with one_line_errors():
         config = load_config(config_path)
         restic = Restic(config.restic_binary, lock_wait=config.lock_wait)
         statuses = repository_status(config, restic)
-        if as_json:
-            click.echo(json.dumps([status.as_dict() for status in statuses], indent=2))
-        else:
-            for status in statuses:
-                click.echo(_status_text(status.as_dict()))
-        return 1 if any(status.error for status in statuses) else 0
-
-    sys.exit(_guarded(work))
+    if as_json:
+        click.echo(json.dumps([status.as_dict() for status in statuses], indent=2))
+    else:
+        for status in statuses:
+            click.echo(_status_text(status.as_dict()))
+    sys.exit(1 if any(status.error for status in statuses) else 0)
 
 
 def _status_text(status: dict[str, Any]) -> str:

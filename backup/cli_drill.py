@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -20,7 +19,7 @@ from bulwark.backup.config import load_config
 from bulwark.backup.drill.report import summary
 from bulwark.backup.drill.sampling import SampleLimits
 from bulwark.backup.execute import Restic
-from bulwark.errors import BulwarkError
+from bulwark.cli_support import one_line_errors
 
 EXIT_DRILL_FAILED = 1
 
@@ -28,19 +27,6 @@ _config_option = click.option(
     "--config", "config_path", required=True, metavar="FILE",
     type=click.Path(path_type=Path, dir_okay=False), help="The backup config file.",
 )
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """User-facing errors become one line on stderr and the error's exit code."""
-    try:
-        yield
-    except BulwarkError as exc:
-        click.echo(f"bulwark: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("bulwark: interrupted; restored data removed", err=True)
-        sys.exit(130)
 
 
 @click.command("drill")
@@ -67,7 +53,8 @@ def drill(
     be uploaded; the report is written to state_dir/drills/ either way and the restored data is
     deleted.
     """
-    with _one_line_errors():
+    # Ctrl-C: the drill's workspace has already been removed on the way out.
+    with one_line_errors(interrupted="interrupted; restored data removed"):
         config = load_config(config_path)
         options = DrillOptions(
             full=full, repository=repository, seed=seed, check_slices=check_slices,
@@ -106,7 +93,7 @@ def restore(
 ) -> None:
     """Restore a snapshot; back up what the target holds first (F17), verify after (F18)."""
     say: Callable[[str], None] = click.echo
-    with _one_line_errors():
+    with one_line_errors():
         config = load_config(config_path)
         outcome = run_restore(
             config,

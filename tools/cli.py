@@ -13,29 +13,25 @@ from typing import Any
 import click
 
 from bulwark import __version__
-from bulwark.errors import BulwarkError
+from bulwark.cli_support import EXIT_INTERRUPTED, one_line_errors
 
 
 class BulwarkGroup(click.Group):
-    """A click group that turns BulwarkError into one line and its exit code."""
+    """A click group that turns BulwarkError into one line and its exit code (one_line_errors,
+    the same as every sub-command uses)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        try:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.Abort:
-            click.echo("bulwark: aborted", err=True)
-            sys.exit(130)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except BulwarkError as exc:
-            click.echo(f"bulwark: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("bulwark: interrupted", err=True)
-            sys.exit(130)
+        with one_line_errors():
+            try:
+                return super().main(*args, standalone_mode=False, **kwargs)
+            except click.exceptions.Abort:
+                click.echo("bulwark: aborted", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            except click.ClickException as exc:
+                exc.show()
+                sys.exit(exc.exit_code)
+            except click.exceptions.Exit as exc:
+                sys.exit(exc.exit_code)
 
 
 #: Sub-commands, imported only when used, so that `bulwark backup` on a backed-up host needs

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from bulwark.backup.cli import _guarded
+from bulwark.cli_support import one_line_errors
 from bulwark.fleet.assess import Limits, assess_fleet
 from bulwark.fleet.collect import collect
 from bulwark.fleet.config import load_fleet_config
@@ -53,8 +53,7 @@ def status_command(
     Reads every `*.bulwark-status.json` object directly under each store's prefix: one listing
     per store, objects fetched in parallel.
     """
-
-    def work() -> int:
+    with one_line_errors():
         settings = load_fleet_config(config_path)
         limits = Limits(settings.max_backup_age_hours, settings.max_drill_age_days)
         if max_backup_age_hours is not None:
@@ -64,10 +63,8 @@ def status_command(
         now = datetime.now(UTC)
         rows = assess_fleet(collect(settings.stores), now=now, limits=limits,
                             expected_hosts=settings.expected_hosts)
-        if as_json_output:
-            click.echo(as_json(rows, now, limits, [store.display for store in settings.stores]))
-        else:
-            click.echo(table(rows, now))
-        return 1 if any(row.flagged for row in rows) else 0
-
-    sys.exit(_guarded(work))
+    if as_json_output:
+        click.echo(as_json(rows, now, limits, [store.display for store in settings.stores]))
+    else:
+        click.echo(table(rows, now))
+    sys.exit(1 if any(row.flagged for row in rows) else 0)

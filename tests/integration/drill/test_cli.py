@@ -62,6 +62,7 @@ def test_bad_input_is_one_line_and_exit_2(lab: Lab, args: list[str], message: st
     result = invoke(*args)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert result.stderr.startswith("bulwark: error: ")  # the same line as every command
     assert "Traceback" not in result.output
 
 

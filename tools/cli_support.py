@@ -1,0 +1,38 @@
+"""What every `bulwark` command shares at the command line: a mistake is one line, never a
+traceback.
+
+    with one_line_errors():
+        config = load_config(config_path)
+        ...
+
+A :class:`bulwark.errors.BulwarkError` raised inside is printed as `bulwark: error: <message>`
+(whitespace folded, so it is always one line) on stderr and the process exits with the
+error's `exit_code`; Ctrl-C prints `bulwark: interrupted` and exits 130. The top-level group
+(bulwark.cli) wraps every command in it; commands that must say something about an
+interruption (the drill removes its restored data) use it themselves.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from bulwark.errors import BulwarkError
+
+EXIT_INTERRUPTED = 130
+
+
+@contextmanager
+def one_line_errors(*, interrupted: str = "interrupted") -> Iterator[None]:
+    """BulwarkError -> one `bulwark: error:` line and its exit code; Ctrl-C -> exit 130."""
+    try:
+        yield
+    except BulwarkError as exc:
+        click.echo(f"bulwark: error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"bulwark: {interrupted}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
