@@ -11,7 +11,6 @@ Exit codes of `bulwark fleet status`:
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,11 +54,10 @@ def status_command(
     """
     with one_line_errors():
         settings = load_fleet_config(config_path)
-        limits = Limits(settings.max_backup_age_hours, settings.max_drill_age_days)
-        if max_backup_age_hours is not None:
-            limits = replace(limits, max_backup_age_hours=max_backup_age_hours)
-        if max_drill_age_days is not None:
-            limits = replace(limits, max_drill_age_days=max_drill_age_days)
+        limits = Limits(  # the command line wins over the config (both are > 0)
+            max_backup_age_hours or settings.max_backup_age_hours,
+            max_drill_age_days or settings.max_drill_age_days,
+        )
         now = datetime.now(UTC)
         rows = assess_fleet(collect(settings.stores), now=now, limits=limits,
                             expected_hosts=settings.expected_hosts)
