@@ -42,7 +42,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from bulwark.backup.errors import ConfigError, InputError
+from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
 
@@ -191,14 +191,7 @@ class BackupConfig(_Model):
 
 def load_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines (optional `export`, quotes, # comments). Values never appear in errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"env_file {path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"env_file {path}: permission denied") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"env_file {path}: cannot read ({exc.__class__.__name__})") from None
+    text = read_text_file(path, "env_file")
     env: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -230,16 +223,7 @@ def read_yaml_mapping(path: Path, *, expected: str) -> tuple[str, dict[str, Any]
     Shared by every Bulwark YAML file (the backup config, the fleet config): `expected` names
     the keys a reader should have written, for the "not a mapping" message.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"config {path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config {path}: is a directory") from None
-    except PermissionError:
-        raise ConfigError(f"config {path}: permission denied") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {path}: not UTF-8 text") from None
+    text = read_text_file(path, "config", error=ConfigError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

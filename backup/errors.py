@@ -12,6 +12,7 @@ with `exit_code`. Exit codes (also in `bulwark.backup.cli`):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bulwark.errors import BulwarkError
@@ -104,3 +105,28 @@ class DumpFailed(BackupError):
     """A database dump command exited non-zero; its partial snapshot has been forgotten."""
 
     exit_code = 1
+
+
+def read_file(path: Path, what: str, *, error: type[BulwarkError] = InputError) -> bytes:
+    """The bytes of a file the config points at; a problem is one `error` line naming it:
+    "WHAT PATH: no such file" (is a directory, permission denied, cannot read (…))."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        problem = "no such file"
+    except IsADirectoryError:
+        problem = "is a directory"
+    except PermissionError:
+        problem = "permission denied"
+    except OSError as exc:
+        problem = f"cannot read ({exc.strerror or exc.__class__.__name__})"
+    raise error(f"{what} {path}: {problem}")
+
+
+def read_text_file(path: Path, what: str, *, error: type[BulwarkError] = InputError) -> str:
+    """`read_file` for UTF-8 text (config, env_file, a database password): "… not UTF-8 text"."""
+    data = read_file(path, what, error=error)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{what} {path}: not UTF-8 text") from None

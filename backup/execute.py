@@ -46,6 +46,7 @@ from bulwark.backup.errors import (
     ResticError,
     SnapshotIncomplete,
     WrongPassword,
+    read_file,
 )
 
 log = logging.getLogger(__name__)
@@ -172,18 +173,8 @@ class ResticResult:
 
 def check_password_file(path: Path) -> None:
     """Fail with one line if restic could not read a password from this file."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.read(4096)
-    except FileNotFoundError:
-        raise InputError(f"password_file {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"password_file {path}: is a directory") from None
-    except PermissionError:
-        raise InputError(f"password_file {path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"password_file {path}: {exc.strerror}") from None
-    if not first.strip():
+    # Bytes: restic takes any bytes as the password, not only UTF-8 text.
+    if not read_file(path, "password_file").strip():
         raise InputError(f"password_file {path}: is empty")
 
 

@@ -40,6 +40,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bulwark.backup.errors import read_text_file
 from bulwark.errors import BulwarkError
 
 log = logging.getLogger(__name__)
@@ -163,29 +164,22 @@ def read_password(db: PostgresDatabase) -> str:
     path = db.password_file
     if path is None:
         raise PostgresError(f"no password_file is configured for database {db.name!r}")
-    owner = f"password_file {path} of database {db.name!r}"
+    what = f"database {db.name!r}: password_file"
+    text = read_text_file(path, what, error=PostgresError)
     try:
         mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise PostgresError(f"{owner} is a directory, not a file")
-        if mode & stat.S_IROTH:
-            raise PostgresError(
-                f"{owner} is readable by every user (mode {stat.S_IMODE(mode):04o}); chmod 600 it"
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PostgresError(f"{owner} does not exist") from None
-    except PermissionError:
-        raise PostgresError(f"{owner} cannot be read (permission denied)") from None
-    except UnicodeDecodeError:
-        raise PostgresError(f"{owner} is not UTF-8 text") from None
-    except OSError as exc:
-        raise PostgresError(f"{owner} cannot be read: {exc.strerror}") from None
+    except OSError as exc:  # removed or replaced since it was read
+        raise PostgresError(f"{what} {path}: cannot read ({exc.strerror})") from None
+    if mode & stat.S_IROTH:
+        raise PostgresError(
+            f"{what} {path}: is readable by every user (mode {stat.S_IMODE(mode):04o}); "
+            "chmod 600 it"
+        )
     lines = text.splitlines()
     if not lines or not lines[0]:
-        raise PostgresError(f"{owner} is empty")
+        raise PostgresError(f"{what} {path}: is empty")
     if any(line.strip() for line in lines[1:]):
-        raise PostgresError(f"{owner} must hold the password on a single line")
+        raise PostgresError(f"{what} {path}: must hold the password on a single line")
     return lines[0]
 
 

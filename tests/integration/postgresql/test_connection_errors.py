@@ -84,7 +84,7 @@ def test_missing_password_file_is_one_clear_line(
     with pytest.raises(PostgresError) as exc:
         client_env(db)
     assert one_line(exc) == (
-        f"password_file {tmp_path / 'absent.password'} of database {db.name!r} does not exist"
+        f"database {db.name!r}: password_file {tmp_path / 'absent.password'}: no such file"
     )
 
 
@@ -104,7 +104,7 @@ def test_unusable_password_file_is_one_clear_line(
     with pytest.raises(PostgresError) as exc:
         client_env(with_password_file(postgresql_database, path))
     message = one_line(exc)
-    assert message.startswith(f"password_file {path} of database ")
+    assert message.startswith(f"database {postgresql_database.name!r}: password_file {path}: ")
     assert message.endswith(problem)
     assert "secret" not in message
 
@@ -114,7 +114,9 @@ def test_directory_as_password_file_is_one_clear_line(
 ) -> None:
     with pytest.raises(PostgresError) as exc:
         client_env(with_password_file(postgresql_database, tmp_path))
-    assert one_line(exc).endswith("is a directory, not a file")
+    assert one_line(exc) == (
+        f"database {postgresql_database.name!r}: password_file {tmp_path}: is a directory"
+    )
 
 
 @pytest.mark.parametrize("via", ["tcp", "socket"])

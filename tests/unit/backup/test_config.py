@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bulwark.backup.config import Retention, load_config, load_env_file
-from bulwark.backup.errors import ConfigError, InputError
+from bulwark.backup.errors import ConfigError, InputError, read_text_file
 
 GOOD = """\
 sources: [/srv/shop, /etc]
@@ -145,3 +145,47 @@ def test_env_file_bad_line_names_line_not_value(tmp_path: Path) -> None:
         load_env_file(path)
     assert f"{path}:2" in str(caught.value)
     assert "this-is-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: p.write_bytes(b"A=\xff\n"), "not UTF-8 text"),
+    ],
+)
+def test_every_file_the_config_names_fails_the_same_way(
+    tmp_path: Path, make, problem: str  # noqa: ANN001
+) -> None:
+    path = tmp_path / "x"
+    make(path)
+    with pytest.raises(InputError) as caught:
+        load_env_file(path)
+    assert str(caught.value) == f"env_file {path}: {problem}"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"config {path}: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("error", "problem"),
+    [
+        (PermissionError(13, "Permission denied"), "permission denied"),
+        (OSError(5, "Input/output error"), "cannot read (Input/output error)"),
+    ],
+)
+def test_unreadable_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, problem: str
+) -> None:
+    def refuse(self: Path) -> bytes:
+        raise error
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    path = tmp_path / "offsite.env"
+    with pytest.raises(InputError) as caught:
+        read_text_file(path, "env_file")
+    assert str(caught.value) == f"env_file {path}: {problem}"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"config {path}: {problem}"

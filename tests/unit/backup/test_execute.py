@@ -98,6 +98,12 @@ def test_password_file_problems(tmp_path: Path, make, expected: str) -> None:  #
         check_password_file(path)
 
 
+def test_password_file_may_hold_any_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "pass"
+    path.write_bytes(b"\xff\xfe random key bytes \x00\n")  # restic reads bytes, not UTF-8
+    check_password_file(path)
+
+
 def test_parse_version() -> None:
     assert parse_version("restic 0.14.0 compiled with go1.19.8 on linux/amd64") == (0, 14, 0)
     assert parse_version("restic 0.18.1 compiled with go1.24.4 on linux/amd64") == (0, 18, 1)
