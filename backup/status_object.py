@@ -29,7 +29,6 @@ Times are ISO 8601 in UTC. Set `status_object: false` in the config to switch up
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from bulwark import __version__
 from bulwark.backup import s3
-from bulwark.backup.drill.report import DRILLS_DIR
+from bulwark.backup.drill.report import latest_report
 from bulwark.backup.errors import BackupError
 from bulwark.backup.execute import redact_url
 from bulwark.backup.records import Records, RunRecord
@@ -232,17 +231,11 @@ def _last_drill(
 
 def _rto(state_dir: Path, repository: str) -> dict[str, Any] | None:
     """Restore figures of the repository's newest drill report (state_dir/drills/), if any."""
-    pattern = re.compile(rf"^(\d{{8}}T\d{{6}})Z-{re.escape(repository)}(?:\.(\d+))?\.json$")
-    newest: tuple[str, int, Path] | None = None
+    path = latest_report(state_dir, repository)
+    if path is None:
+        return None
     try:
-        for path in (state_dir / DRILLS_DIR).iterdir():
-            match = pattern.match(path.name)
-            if match:
-                candidate = (match.group(1), int(match.group(2) or 1), path)
-                newest = candidate if newest is None or candidate[:2] > newest[:2] else newest
-        if newest is None:
-            return None
-        report = json.loads(newest[2].read_text(encoding="utf-8"))
+        report = json.loads(path.read_text(encoding="utf-8"))
         restore = report["restore"]
         return {
             "mode": report.get("mode"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,6 +17,10 @@ from bulwark.errors import BulwarkError
 
 SCHEMA_VERSION = 1
 DRILLS_DIR = "drills"
+# <started>Z-<repository>[.<n>].json, as written by write_report (repository names have no dot).
+_REPORT_NAME = re.compile(
+    r"^(?P<started>\d{8}T\d{6})Z-(?P<repository>[^.]+)(?:\.(?P<n>\d+))?\.json$"
+)
 
 
 @dataclass
@@ -168,10 +173,22 @@ def _write_report(state_dir: Path, report: dict[str, Any], started: datetime) ->
     return path
 
 
-def latest_report(state_dir: Path) -> Path | None:
-    """The newest drill report (names sort by time)."""
-    reports = sorted((state_dir / DRILLS_DIR).glob("*.json"))
-    return reports[-1] if reports else None
+def latest_report(state_dir: Path, repository: str | None = None) -> Path | None:
+    """The newest drill report, of one repository if named: by start time, then by the counter
+    `write_report` adds when two drills of a repository start in the same second."""
+    try:
+        paths = list((state_dir / DRILLS_DIR).iterdir())
+    except OSError:
+        return None
+    newest: tuple[str, int, Path] | None = None
+    for path in paths:
+        match = _REPORT_NAME.match(path.name)
+        if match is None or repository not in (None, match["repository"]):
+            continue
+        candidate = (match["started"], int(match["n"] or 1), path)
+        if newest is None or candidate[:2] > newest[:2]:
+            newest = candidate
+    return newest[2] if newest else None
 
 
 def summary(report: dict[str, Any], limit: int = 20) -> str:

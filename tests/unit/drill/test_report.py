@@ -72,6 +72,19 @@ def test_reports_keep_history_and_latest_is_newest(tmp_path) -> None:
     assert json.loads(third.read_text())["schema_version"] == 1
 
 
+def test_latest_report_of_one_repository_counts_same_second_drills(tmp_path) -> None:
+    primary = to_json(drill(), host="h", config="c", started=T0, ended=T1)
+    offsite = to_json(drill(repository="offsite"), host="h", config="c", started=T0, ended=T1)
+    first = write_report(tmp_path, primary, T0)
+    second = write_report(tmp_path, primary, T0)  # the same second: <stem>.2.json
+    other = write_report(tmp_path, offsite, T0)
+    assert second.name.endswith("Z-primary.2.json") and first != second
+    assert latest_report(tmp_path, "primary") == second
+    assert latest_report(tmp_path, "offsite") == other
+    assert latest_report(tmp_path, "archive") is None
+    assert latest_report(tmp_path / "nowhere") is None
+
+
 def test_workspace_is_private_and_removed_even_with_readonly_dirs(tmp_path) -> None:
     with private_workspace(tmp_path) as ws:
         assert stat.S_IMODE(os.stat(ws).st_mode) == 0o700
