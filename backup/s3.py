@@ -64,12 +64,20 @@ def client(
     import boto3
     from botocore.config import Config as BotoConfig
 
+    key_id = env.get("AWS_ACCESS_KEY_ID") or None
+    secret = env.get("AWS_SECRET_ACCESS_KEY") or None
+    if (key_id is None) != (secret is None):  # boto3 would raise PartialCredentialsError
+        missing = "AWS_ACCESS_KEY_ID" if key_id is None else "AWS_SECRET_ACCESS_KEY"
+        raise InputError(
+            f"S3 credentials for {location.endpoint}: {missing} is empty or not set "
+            "(the env_file needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        )
     return boto3.client(
         "s3",
         endpoint_url=location.endpoint,
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
-        aws_session_token=env.get("AWS_SESSION_TOKEN"),
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=env.get("AWS_SESSION_TOKEN") or None,
         region_name=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1",
         config=BotoConfig(
             connect_timeout=CONNECT_TIMEOUT,

@@ -139,6 +139,15 @@ def test_store_problems_are_one_line(host: Site, s3_server: S3Server, tmp_path: 
     assert_one_line_error(fleet_status(bad), 2, f"{bad}:3:", "allowed: env_file, url")
 
 
+def test_half_the_credentials_is_one_line(tmp_path: Path) -> None:
+    env_file = tmp_path / "half.env"
+    env_file.write_text("AWS_ACCESS_KEY_ID=only-the-id\n")
+    config = tmp_path / "fleet.yml"
+    config.write_text(f"stores: [{{url: 's3:http://127.0.0.1:1/b', env_file: '{env_file}'}}]\n")
+    assert_one_line_error(fleet_status(config), 2, "S3 credentials for http://127.0.0.1:1",
+                          "AWS_SECRET_ACCESS_KEY is empty or not set")
+
+
 def test_three_hundred_hosts_one_listing_parallel_reads(
     s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,8 +8,14 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from bulwark.backup import s3
-from bulwark.backup.errors import ConfigError
-from bulwark.fleet.collect import StoreRejected, StoreUnreachable, _not_a_status, store_error
+from bulwark.backup.errors import ConfigError, InputError
+from bulwark.fleet.collect import (
+    StoreRejected,
+    StoreUnreachable,
+    _not_a_status,
+    collect,
+    store_error,
+)
 from bulwark.fleet.config import Store, load_fleet_config
 
 FLEET = """\
@@ -133,6 +139,26 @@ def test_store_errors_are_one_line_with_the_fitting_exit_code(
     error = store_error(STORE, exc)
     assert isinstance(error, kind) and needle in str(error)
     assert error.exit_code == (2 if kind is StoreRejected else 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("AWS_ACCESS_KEY_ID=abc\n", "AWS_SECRET_ACCESS_KEY"),
+        ("AWS_ACCESS_KEY_ID=\nAWS_SECRET_ACCESS_KEY=s3cr3t-value\n", "AWS_ACCESS_KEY_ID"),
+    ],
+)
+def test_half_the_credentials_is_one_line_not_a_traceback(
+    tmp_path: Path, text: str, missing: str
+) -> None:
+    env_file = tmp_path / "store.env"
+    env_file.write_text(text)
+    with pytest.raises(InputError) as caught:  # boto3 raised PartialCredentialsError here
+        collect([Store(location=STORE.location, env_file=env_file)])
+    message = str(caught.value)
+    assert message.startswith(f"S3 credentials for http://h:9: {missing} is empty or not set")
+    assert "\n" not in message and "s3cr3t-value" not in message
+    assert caught.value.exit_code == 2
 
 
 @pytest.mark.parametrize(
