@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bulwark.backup.errors import InputError, RepositoryUnreachable, WrongPassword
@@ -89,62 +89,94 @@ def client(
     )
 
 
+# S3 error codes that mean: the credentials were refused / there is no such bucket.
+REJECTED_CODES = frozenset({"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                            "InvalidToken", "ExpiredToken"})
+NO_BUCKET_CODES = frozenset({"404", "NoSuchBucket", "NotFound"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a boto3 error means, in one line for the user."""
+
+    kind: Literal["unreachable", "rejected", "no-bucket"]
+    text: str
+
+
+def problem(location: S3Location, exc: Exception) -> Problem:
+    """The one place that reads boto3's errors (probe, status object, fleet listing)."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+    if isinstance(exc, EndpointConnectionError):
+        return Problem("unreachable", f"cannot connect to {location.endpoint}")
+    if isinstance(exc, NoCredentialsError):
+        return Problem("rejected", "no S3 credentials (set AWS_ACCESS_KEY_ID and "
+                                   "AWS_SECRET_ACCESS_KEY in the env_file)")
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", "")) or "error"
+        if code in NO_BUCKET_CODES:
+            return Problem("no-bucket",
+                           f"bucket {location.bucket} does not exist at {location.endpoint}")
+        if code in REJECTED_CODES:
+            return Problem("rejected", f"S3 credentials rejected by {location.endpoint} ({code}); "
+                                       "check its env_file")
+        return Problem("unreachable", f"{location.endpoint} answered {code}")
+    return Problem("unreachable", f"{location.endpoint}: {exc.__class__.__name__}")
+
+
 def bucket_exists(location: S3Location, env: Mapping[str, str], name: str) -> bool:
     """Probe the endpoint quickly (restic itself retries for about a minute when it is down)."""
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         client(location, env).head_bucket(Bucket=location.bucket)
-    except EndpointConnectionError:
-        raise RepositoryUnreachable(
-            f"repository {name}: cannot connect to {location.endpoint}", repository=name
-        ) from None
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in ("404", "NoSuchBucket", "NotFound"):
+    except (BotoCoreError, ClientError) as exc:
+        found = problem(location, exc)
+        if found.kind == "no-bucket":
             return False
-        if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-            raise WrongPassword(
-                f"repository {name}: S3 credentials rejected by {location.endpoint} ({code}); "
-                "check its env_file",
-                repository=name,
-            ) from None
-        raise RepositoryUnreachable(
-            f"repository {name}: {location.endpoint} answered {code or exc}", repository=name
-        ) from None
-    except BotoCoreError as exc:
-        raise RepositoryUnreachable(
-            f"repository {name}: {location.endpoint}: {exc.__class__.__name__}", repository=name
-        ) from None
+        error = WrongPassword if found.kind == "rejected" else RepositoryUnreachable
+        raise error(f"repository {name}: {found.text}", repository=name) from None
     return True
 
 
 def ensure_bucket(location: S3Location, env: Mapping[str, str], name: str) -> bool:
     """Create the bucket if it is missing; True if it was created."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     if bucket_exists(location, env, name):
         return False
     try:
         client(location, env).create_bucket(Bucket=location.bucket)
     except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code not in ("BucketAlreadyOwnedByYou",):
-            raise RepositoryUnreachable(
-                f"repository {name}: cannot create bucket {location.bucket}: {code}",
-                repository=name,
-            ) from None
-        return False
+        if exc.response.get("Error", {}).get("Code") == "BucketAlreadyOwnedByYou":
+            return False
+        raise _cannot_create(location, name, exc) from None
+    except BotoCoreError as exc:
+        raise _cannot_create(location, name, exc) from None
     return True
+
+
+def _cannot_create(location: S3Location, name: str, exc: Exception) -> RepositoryUnreachable:
+    return RepositoryUnreachable(
+        f"repository {name}: cannot create bucket {location.bucket}: "
+        f"{problem(location, exc).text}",
+        repository=name,
+    )
 
 
 def usage(location: S3Location, env: Mapping[str, str]) -> int:
     """Bytes stored under the repository's prefix."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     s3 = client(location, env)
     prefix = f"{location.prefix}/" if location.prefix else ""
     total = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=location.bucket, Prefix=prefix
-    ):
-        total += sum(int(item["Size"]) for item in page.get("Contents", []))
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=location.bucket, Prefix=prefix
+        ):
+            total += sum(int(item["Size"]) for item in page.get("Contents", []))
+    except (BotoCoreError, ClientError) as exc:
+        raise RepositoryUnreachable(
+            f"size of {location.display}: {problem(location, exc).text}") from None
     return total

@@ -141,7 +141,7 @@ def publish(
 
 
 def _put(config: BackupConfig, name: str, document: dict[str, Any]) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     body = json.dumps(document, indent=2, sort_keys=True).encode() + b"\n"
     try:
@@ -155,13 +155,8 @@ def _put(config: BackupConfig, name: str, document: dict[str, Any]) -> None:
         )
     except BulwarkError as exc:  # env_file unreadable, URL not parseable
         raise StatusUploadFailed(_failed(name, str(exc))) from None
-    except EndpointConnectionError:
-        raise StatusUploadFailed(_failed(name, f"cannot connect to {location.endpoint}")) from None
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code") or "error"
-        raise StatusUploadFailed(_failed(name, f"{location.endpoint} answered {code}")) from None
-    except BotoCoreError as exc:
-        raise StatusUploadFailed(_failed(name, exc.__class__.__name__)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise StatusUploadFailed(_failed(name, s3.problem(location, exc).text)) from None
 
 
 def _failed(name: str, reason: str) -> str:

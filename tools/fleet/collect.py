@@ -24,9 +24,6 @@ from bulwark.fleet.config import Store
 
 WORKERS = 16
 MAX_OBJECT_BYTES = 1 << 20
-_REJECTED = {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-             "InvalidToken", "ExpiredToken"}
-_NO_BUCKET = {"404", "NoSuchBucket", "NotFound"}
 
 
 class StoreUnreachable(BulwarkError):
@@ -93,21 +90,9 @@ def list_status_keys(client: Any, store: Store, page_size: int | None = None) ->
 
 def store_error(store: Store, exc: Exception) -> BulwarkError:
     """One line saying why a store cannot be listed, with the fitting exit code."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
-
-    where = f"store {store.display}"
-    if isinstance(exc, EndpointConnectionError):
-        return StoreUnreachable(f"{where}: cannot connect to {store.location.endpoint}")
-    if isinstance(exc, NoCredentialsError):
-        return StoreRejected(f"{where}: no S3 credentials (set the store's env_file)")
-    if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", "")) or "error"
-        if code in _NO_BUCKET:
-            return StoreRejected(f"{where}: bucket {store.location.bucket} does not exist")
-        if code in _REJECTED:
-            return StoreRejected(f"{where}: S3 credentials rejected ({code}); check its env_file")
-        return StoreUnreachable(f"{where}: {store.location.endpoint} answered {code}")
-    return StoreUnreachable(f"{where}: {exc.__class__.__name__}")
+    found = s3.problem(store.location, exc)
+    error = StoreUnreachable if found.kind == "unreachable" else StoreRejected
+    return error(f"store {store.display}: {found.text}")
 
 
 def read_status(store: Store, client: Any, key: str) -> Fetched:
