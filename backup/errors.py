@@ -88,6 +88,12 @@ class WrongPassword(ResticError):
     reason = "wrong password or no key found"
 
 
+class CredentialsRejected(WrongPassword):
+    """The storage (S3) refused the repository's credentials: its env_file, not the password."""
+
+    reason = "the storage refused the credentials (check the repository's env_file)"
+
+
 class PasswordUnavailable(ResticError):
     """restic could not obtain the password (password_command failed)."""
 

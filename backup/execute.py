@@ -38,6 +38,7 @@ from typing import Any
 
 from bulwark.backup.errors import (
     BackupError,
+    CredentialsRejected,
     InputError,
     PasswordUnavailable,
     RepositoryLocked,
@@ -71,12 +72,14 @@ _STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
     (re.compile(r"wrong password or no key found"), WrongPassword),
     (re.compile(r"Resolving password failed"), PasswordUnavailable),
     (re.compile(r"unable to create lock|repository is already locked"), RepositoryLocked),
+    # Before "no repository": restic 0.14 adds "Is there a repository at the following
+    # location?" to every failure to open one, refused credentials and dead endpoints too.
     (
         re.compile(
-            r"unable to open config file|Is there a repository at the following location"
-            r"|repository does not exist|The specified bucket does not exist|NoSuchBucket"
+            r"Access Key Id you provided does not exist|signature we calculated does not match"
+            r"|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|Access Denied"
         ),
-        RepositoryNotFound,
+        CredentialsRejected,
     ),
     (
         re.compile(
@@ -84,6 +87,13 @@ _STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
             r"|dial tcp|no route to host|TLS handshake timeout"
         ),
         RepositoryUnreachable,
+    ),
+    (
+        re.compile(
+            r"unable to open config file|Is there a repository at the following location"
+            r"|repository does not exist|The specified bucket does not exist|NoSuchBucket"
+        ),
+        RepositoryNotFound,
     ),
 ]
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-z0-9+.-]+://)(?P<user>[^/:@\s]*):(?P<pw>[^/@\s]+)@")

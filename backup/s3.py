@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from bulwark.backup.errors import InputError, RepositoryUnreachable, WrongPassword
+from bulwark.backup.errors import CredentialsRejected, InputError, RepositoryUnreachable
 
 CONNECT_TIMEOUT = 5
 
@@ -134,7 +134,7 @@ def bucket_exists(location: S3Location, env: Mapping[str, str], name: str) -> bo
         found = problem(location, exc)
         if found.kind == "no-bucket":
             return False
-        error = WrongPassword if found.kind == "rejected" else RepositoryUnreachable
+        error = CredentialsRejected if found.kind == "rejected" else RepositoryUnreachable
         raise error(f"repository {name}: {found.text}", repository=name) from None
     return True
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bulwark.backup.errors import (
+    CredentialsRejected,
     InputError,
     PasswordUnavailable,
     RepositoryLocked,
@@ -44,6 +45,17 @@ from bulwark.backup.execute import (
         (1, "Fatal: create repository at s3:x failed: dial tcp 127.0.0.1:1: connect: "
             "connection refused", RepositoryUnreachable),
         (1, "Fatal: Resolving password failed: exit status 1", PasswordUnavailable),
+        # restic 0.14 asks "Is there a repository…?" whatever kept it from opening one:
+        (1, 'Fatal: unable to open config file: Stat: Get "http://127.0.0.1:1/b/?location=": '
+            "dial tcp 127.0.0.1:1: connect: connection refused\n"
+            "Is there a repository at the following location?", RepositoryUnreachable),
+        (1, "Fatal: unable to open config file: Stat: The AWS Access Key Id you provided does "
+            "not exist in our records.\nIs there a repository at the following location?",
+         CredentialsRejected),
+        (1, "Fatal: unable to open config file: Stat: Access Denied.\n"
+            "Is there a repository at the following location?", CredentialsRejected),
+        (1, "Fatal: unable to open config file: Stat: The specified bucket does not exist\n"
+            "Is there a repository at the following location?", RepositoryNotFound),
         (1, "Fatal: something else", ResticError),
         (130, "", ResticError),
     ],

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from bulwark.backup import s3
-from bulwark.backup.errors import RepositoryUnreachable, WrongPassword
+from bulwark.backup.errors import CredentialsRejected, RepositoryUnreachable
 from bulwark.fleet.collect import StoreRejected, StoreUnreachable, store_error
 from bulwark.fleet.config import Store
 
@@ -32,11 +32,11 @@ class FailingClient:
     [
         (EndpointConnectionError(endpoint_url="http://h:9"), RepositoryUnreachable,
          StoreUnreachable, "cannot connect to http://h:9"),
-        (client_error("AccessDenied"), WrongPassword, StoreRejected,
+        (client_error("AccessDenied"), CredentialsRejected, StoreRejected,
          "S3 credentials rejected by http://h:9 (AccessDenied); check its env_file"),
-        (client_error("ExpiredToken"), WrongPassword, StoreRejected,
+        (client_error("ExpiredToken"), CredentialsRejected, StoreRejected,
          "S3 credentials rejected by http://h:9 (ExpiredToken); check its env_file"),
-        (NoCredentialsError(), WrongPassword, StoreRejected, "no S3 credentials (set "
+        (NoCredentialsError(), CredentialsRejected, StoreRejected, "no S3 credentials (set "
          "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the env_file)"),
         (client_error("InternalError"), RepositoryUnreachable, StoreUnreachable,
          "http://h:9 answered InternalError"),
