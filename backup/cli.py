@@ -28,7 +28,7 @@ import click
 from bulwark.backup.config import BackupConfig, load_config
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
-from bulwark.cli_support import one_line_errors
+from bulwark.cli_support import CONFIG_FILE, one_line_errors
 
 DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
 
@@ -36,7 +36,8 @@ config_option = click.option(
     "--config",
     "-c",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=CONFIG_FILE,
+    metavar="FILE",
     default=DEFAULT_CONFIG,
     show_default=True,
     envvar="BULWARK_BACKUP_CONFIG",

@@ -19,13 +19,13 @@ from bulwark.backup.config import load_config
 from bulwark.backup.drill.report import summary
 from bulwark.backup.drill.sampling import SampleLimits
 from bulwark.backup.execute import Restic
-from bulwark.cli_support import one_line_errors
+from bulwark.cli_support import CONFIG_FILE, one_line_errors
 
 EXIT_DRILL_FAILED = 1
 
 _config_option = click.option(
     "--config", "config_path", required=True, metavar="FILE",
-    type=click.Path(path_type=Path, dir_okay=False), help="The backup config file.",
+    type=CONFIG_FILE, help="The backup config file.",
 )
 
 
@@ -84,7 +84,7 @@ def drill(
 @_config_option
 @click.option("--snapshot", required=True, metavar="ID|latest", help="Snapshot to restore.")
 @click.option("--target", required=True, metavar="DIR",
-              type=click.Path(path_type=Path, file_okay=False), help="Directory to restore into.")
+              type=click.Path(path_type=Path), help="Directory to restore into.")
 @click.option("--include", "includes", multiple=True, metavar="PATH",
               help="Restore only this path of the snapshot (repeatable).")
 @click.option("--force-root", is_flag=True, help="Allow restoring over / .")

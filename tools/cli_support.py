@@ -17,12 +17,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
 from bulwark.errors import BulwarkError
 
 EXIT_INTERRUPTED = 130
+
+#: The type of every --config option: the path as given. The loader, not click, says what is
+#: wrong with it (no such file, a directory, permission denied), as one `bulwark: error:` line;
+#: click would print a usage message instead.
+CONFIG_FILE = click.Path(path_type=Path, readable=False)
 
 
 @contextmanager

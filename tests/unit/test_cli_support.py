@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -53,3 +55,27 @@ def test_the_top_level_group_uses_the_same_line(
         main.main(["broken"], prog_name="bulwark")
     assert caught.value.code == 4
     assert capsys.readouterr().err == "bulwark: error: raised past the command\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["backup", "run"], ["backup", "check-config"], ["backup", "status"], ["backup", "init"],
+     ["backup", "drill"], ["fleet", "status"]],
+)
+def test_a_config_that_cannot_be_read_is_the_loader_s_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    # A directory: click used to answer with its three-line usage message.
+    result = CliRunner().invoke(main, [*command, "--config", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"bulwark: error: config {tmp_path}: is a directory\n"
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    config = tmp_path / "backup.yml"
+    config.write_text("sources: [/srv]\n")
+    result = CliRunner().invoke(main, [*command, "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == f"bulwark: error: config {config}: permission denied\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from bulwark.cli_support import one_line_errors
+from bulwark.cli_support import CONFIG_FILE, one_line_errors
 from bulwark.fleet.assess import Limits, assess_fleet
 from bulwark.fleet.collect import collect
 from bulwark.fleet.config import load_fleet_config
@@ -31,7 +31,7 @@ def fleet() -> None:
 @fleet.command("status")
 @click.option(
     "--config", "-c", "config_path", required=True, envvar="BULWARK_FLEET_CONFIG",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=CONFIG_FILE, metavar="FILE",
     help="Fleet config (stores: …), or a backup config: its S3 repositories' prefixes are read.",
 )
 @click.option("--json", "as_json_output", is_flag=True, help="Machine-readable output.")

@@ -66,6 +66,14 @@ def test_bad_input_is_one_line_and_exit_2(lab: Lab, args: list[str], message: st
     assert "Traceback" not in result.output
 
 
+def test_restore_into_a_file_is_one_line(lab: Lab) -> None:
+    result = invoke("restore", "--config", str(lab.config_path), "--snapshot", "latest",
+                    "--target", str(lab.config_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"bulwark: error: target {lab.config_path} exists and is not a directory\n")
+
+
 def test_restore_says_what_it_backed_up_and_verified(lab: Lab) -> None:
     target = lab.root / "t"
     existing = target / str(lab.sources[1]).lstrip("/") / "local.conf"
