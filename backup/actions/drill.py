@@ -85,6 +85,8 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
             f"(configured: {', '.join(targets)})"
         )
     names = [options.repository] if options.repository else list(targets)
+    records = Records(config)
+    records.ensure_dirs()  # an unwritable state_dir stops the drill before it restores anything
     driller = _Driller(config, restic, targets, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
@@ -100,7 +102,7 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
         outcome.paths.append(path := write_report(config.state_dir, report, started))
         record.add(_step(report, started, path))
     record.finish()
-    Records(config).save(record)
+    records.save(record)
     outcome.status_failures = status_object.publish(config, record)
     return outcome
 

@@ -1,0 +1,31 @@
+"""A drill that could not record its result must not start: state_dir is checked first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bulwark.backup.actions.drill import DrillOptions, run_drill
+from bulwark.backup.config import load_config
+from bulwark.backup.errors import InputError
+
+
+class NoRestic:
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("restic ran although the drill could not be recorded")
+
+
+def test_unwritable_state_dir_stops_the_drill_before_any_restore(tmp_path: Path) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state directory should be")
+    config_path = tmp_path / "backup.yml"
+    config_path.write_text(
+        f"sources: [{tmp_path}]\npassword_file: {tmp_path / 'pass'}\n"
+        f"state_dir: {blocker / 'bulwark'}\nrepositories:\n  primary: {{url: {tmp_path / 'r'}}}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        run_drill(load_config(config_path), NoRestic(), DrillOptions())  # type: ignore[arg-type]
+    assert str(caught.value).startswith(f"state_dir {blocker / 'bulwark'}: cannot create")
+    assert caught.value.exit_code == 2
