@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fixtures.s3 import S3Server
+
 MARKER = "BULWARK-PLAINTEXT-MARKER-7f3a9c"
 PASSWORD = "correct horse battery staple\n"
 BULWARK = str(Path(sys.executable).parent / "bulwark")
@@ -72,6 +74,14 @@ class Site:
         }
         self.config.write_text(yaml.safe_dump(data, sort_keys=False))
         return self.config
+
+    def add_s3_offsite(self, server: S3Server, url: str, **extra: Any) -> Path:
+        """Repository `offsite` at `url` on the S3 server, its keys in an env_file (returned);
+        `extra` adds keys (retention, …). Call write_config() afterwards."""
+        env_file = self.root / "offsite.env"
+        env_file.write_text("".join(f"{key}={value}\n" for key, value in server.env.items()))
+        self.repositories["offsite"] = {"url": url, "env_file": str(env_file), **extra}
+        return env_file
 
     def bulwark(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

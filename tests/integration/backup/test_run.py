@@ -38,13 +38,8 @@ def local_objects(root: Path) -> dict[str, bytes]:
 def two_runs(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Site:
     """init twice, then two runs a day apart in content, primary local + offsite on S3."""
     site = make_site(tmp_path_factory.mktemp("two-runs"))
-    env_file = site.root / "offsite.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in s3_server.env.items()))
-    site.repositories["offsite"] = {
-        "url": s3_server.url("bulwark-two-runs", "host1"),
-        "env_file": str(env_file),
-        "retention": {"daily": 7, "monthly": 24, "yearly": 10},
-    }
+    site.add_s3_offsite(s3_server, s3_server.url("bulwark-two-runs", "host1"),
+                        retention={"daily": 7, "monthly": 24, "yearly": 10})
     # restic runs through a wrapper that logs its argv, so the test can see every invocation.
     wrapper = site.root / "restic-argv"
     wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {site.root}/argv.log\n'

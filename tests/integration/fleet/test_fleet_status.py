@@ -32,12 +32,7 @@ STATUS_KEY = "fleet/host1.bulwark-status.json"
 def host(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Site:
     """One host: local primary + offsite at <bucket>/fleet/host1; init, run, drill."""
     site = make_site(tmp_path_factory.mktemp("fleet-host"))
-    env_file = site.root / "offsite.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in s3_server.env.items()))
-    site.repositories["offsite"] = {
-        "url": s3_server.url(f"fleet-{uuid.uuid4().hex[:10]}", "fleet/host1"),
-        "env_file": str(env_file),
-    }
+    site.add_s3_offsite(s3_server, s3_server.url(f"fleet-{uuid.uuid4().hex[:10]}", "fleet/host1"))
     site.write_config()
     for command in ("init", "run", "drill"):
         done = site.bulwark(command)

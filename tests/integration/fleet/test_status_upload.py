@@ -38,10 +38,7 @@ def test_upload_failure_after_a_good_run_then_with_a_failed_run(
 ) -> None:
     server, proc = private_s3
     site: Site = make_site(tmp_path)
-    env_file = site.root / "offsite.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in server.env.items()))
-    site.repositories["offsite"] = {"url": server.url("gone", "fleet/host1"),
-                                    "env_file": str(env_file)}
+    site.add_s3_offsite(server, server.url("gone", "fleet/host1"))
     # The endpoint dies after the last restic call of the run (retention on the offsite).
     wrapper = site.root / "restic-then-s3-dies"
     wrapper.write_text(
