@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bulwark.backup.actions.drill import DrillOptions, run_drill
-from bulwark.backup.config import load_config
+from bulwark.backup.config import BackupConfig
 from bulwark.backup.errors import InputError
 
 
@@ -20,12 +20,11 @@ class NoRestic:
 def test_unwritable_state_dir_stops_the_drill_before_any_restore(tmp_path: Path) -> None:
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state directory should be")
-    config_path = tmp_path / "backup.yml"
-    config_path.write_text(
-        f"sources: [{tmp_path}]\npassword_file: {tmp_path / 'pass'}\n"
-        f"state_dir: {blocker / 'bulwark'}\nrepositories:\n  primary: {{url: {tmp_path / 'r'}}}\n"
-    )
+    config = BackupConfig.model_validate({
+        "sources": [tmp_path], "password_file": tmp_path / "pass",
+        "state_dir": blocker / "bulwark", "repositories": {"primary": {"url": str(tmp_path)}},
+    })
     with pytest.raises(InputError) as caught:
-        run_drill(load_config(config_path), NoRestic(), DrillOptions())  # type: ignore[arg-type]
+        run_drill(config, NoRestic(), DrillOptions())  # type: ignore[arg-type]
     assert str(caught.value).startswith(f"state_dir {blocker / 'bulwark'}: cannot create")
     assert caught.value.exit_code == 2
