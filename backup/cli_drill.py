@@ -68,15 +68,14 @@ def drill(
         for report, path in zip(outcome.reports, outcome.paths, strict=True):
             click.echo(summary(report))
             click.echo(f"  report: {path}")
+    # One line: the failed repositories, then any status object the fleet view will miss
+    # (a drill that passed but could not say so fails too).
+    problems = [str(failure) for failure in outcome.status_failures]
     if not outcome.ok:
-        for failure in outcome.status_failures:
-            click.echo(f"bulwark: warning: {failure}", err=True)
         failed = [r["repository"] for r in outcome.reports if not r["ok"]]
-        click.echo(f"bulwark: restore drill FAILED for {', '.join(failed)}", err=True)
-        sys.exit(EXIT_DRILL_FAILED)
-    if outcome.status_failures:  # the drill passed, but the fleet view cannot know it
-        message = "; ".join(str(failure) for failure in outcome.status_failures)
-        click.echo(f"bulwark: error: {message}", err=True)
+        problems.insert(0, f"restore drill FAILED for {', '.join(failed)}")
+    if problems:
+        click.echo(f"bulwark: error: {'; '.join(problems)}", err=True)
         sys.exit(EXIT_DRILL_FAILED)
 
 

@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from bulwark.backup.cli import backup
@@ -45,6 +46,19 @@ def test_drill_json_and_failure_exit_code(lab: Lab) -> None:
     failed = {r["repository"]: [f["path"] for f in r["failures"]] for r in document["reports"]}
     assert failed == {"primary": [str(victim)], "offsite": [str(victim)]}
     assert "restore drill FAILED for primary, offsite" in result.stderr
+
+
+def test_unreachable_offsite_fails_the_drill_in_one_line(lab: Lab) -> None:
+    config = yaml.safe_load(lab.config_path.read_text())
+    config["repositories"]["offsite"]["url"] = "s3:http://127.0.0.1:1/gone/host1"
+    lab.rewrite(repositories=config["repositories"])
+    result = invoke("drill", "--config", str(lab.config_path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "bulwark: error: restore drill FAILED for primary, offsite; status object upload to "
+        "offsite failed: cannot connect to http://127.0.0.1:1\n")
+    assert "offsite offsite: FAILED: restic snapshots on offsite" in result.stdout
+    assert "repository unreachable" in result.stdout  # not "run `bulwark backup init`"
 
 
 @pytest.mark.parametrize(
