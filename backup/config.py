@@ -42,6 +42,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from bulwark.backup import s3
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -97,6 +98,11 @@ class RepositoryConfig(_Model):
                 f"url {self.url!r} is neither an absolute path nor a restic URL "
                 f"({', '.join(s.rstrip(':') for s in _URL_SCHEMES)})"
             )
+        if s3.is_s3(self.url):  # found now, not when the run reaches the repository
+            try:
+                s3.parse_url(self.url)
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
         if self.env_file is not None and not self.env_file.is_absolute():
             raise ValueError(f"env_file {self.env_file} must be an absolute path")
         return self

@@ -43,7 +43,11 @@ def parse_url(url: str) -> S3Location:
     rest = url.removeprefix("s3:")
     if not rest.startswith(("http://", "https://")):
         rest = "https://" + rest.lstrip("/")
-    parts = urlsplit(rest)
+    try:
+        parts = urlsplit(rest)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", …
+        raise InputError(f"s3 URL {url!r}: {exc}") from None
     segments = [segment for segment in parts.path.split("/") if segment]
     if not parts.hostname or not segments:
         raise InputError(f"s3 URL {url!r} needs a host and a bucket: s3:https://host/bucket/prefix")

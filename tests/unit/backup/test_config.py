@@ -189,3 +189,19 @@ def test_unreadable_file_is_one_line(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == f"config {path}: {problem}"
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("s3:http://[::1/bucket/host1", "Invalid IPv6 URL"),
+        ("s3:http://127.0.0.1:99999/bucket/host1", "Port out of range 0-65535"),
+        ("s3:https://s3.example.com", "needs a host and a bucket"),
+    ],
+)
+def test_bad_s3_url_is_found_when_the_config_is_read(
+    tmp_path: Path, url: str, detail: str
+) -> None:
+    message = problem(tmp_path, GOOD.replace("s3:https://s3.example.com/bucket/host1", url))
+    assert message.startswith(f"{tmp_path / 'backup.yml'}:9: repositories.offsite: s3 URL ")
+    assert detail in message

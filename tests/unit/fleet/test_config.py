@@ -94,6 +94,8 @@ def test_backup_config_problems_are_reported_as_for_backup(tmp_path: Path) -> No
          "unknown key 'stores.0.envfile' (did you mean 'env_file'?)"),
         (FLEET.replace("s3:https://s3.example.com/other/fleet/", "/srv/backups"), 4,
          "stores.1.url: '/srv/backups' is not an s3: repository URL"),
+        (FLEET.replace("s3.example.com/other", "[::1/other"), 4,  # was a ValueError traceback
+         "stores.1.url: s3 URL 's3:https://[::1/other/fleet/': Invalid IPv6 URL"),
         (FLEET.replace("/etc/bulwark/offsite.env", "offsite.env"), 3,
          "env_file offsite.env must be an absolute path"),
         (FLEET.replace("30", "-1"), 5, "max_backup_age_hours: Input should be greater than 0"),
