@@ -172,13 +172,17 @@ class Records:
         self.state_path = self.state_dir / STATE_FILE
 
     def ensure_dirs(self) -> None:
-        for directory in (self.state_dir, self.metrics_path.parent):
+        """state_dir and the metrics file's place are usable: checked before anything runs."""
+        metrics_dir = self.metrics_path.parent
+        for what, directory in (("state_dir", self.state_dir), ("metrics directory", metrics_dir)):
             try:
                 directory.mkdir(parents=True, exist_ok=True, mode=0o750)
             except OSError as exc:
-                raise InputError(f"state_dir {directory}: cannot create ({exc.strerror})") from None
+                raise InputError(f"{what} {directory}: cannot create ({exc.strerror})") from None
             if not os.access(directory, os.W_OK | os.X_OK):
-                raise InputError(f"state_dir {directory}: not writable")
+                raise InputError(f"{what} {directory}: not writable")
+        if self.metrics_path.is_dir():
+            raise InputError(f"metrics_file {self.metrics_path}: is a directory")
 
     def save(self, record: RunRecord) -> None:
         """Append the run to runs.jsonl, fold it into state.json, rewrite the metrics file."""
@@ -280,7 +284,11 @@ class Records:
                     value = step_state.get(key)
                     if value is not None:
                         gauge.labels(repository, step).set(float(value))
-        write_to_textfile(str(self.metrics_path), registry)
+        try:
+            write_to_textfile(str(self.metrics_path), registry)
+        except OSError as exc:
+            raise InputError(
+                f"metrics_file {self.metrics_path}: cannot write ({exc.strerror})") from None
 
     @contextlib.contextmanager
     def _state_lock(self) -> Iterator[None]:

@@ -128,3 +128,19 @@ def test_forget_keeps_pre_restore_safety_snapshots() -> None:
 
     args = forget_args(["--keep-daily", "7"], host="web1")
     assert args[args.index("--keep-tag") + 1] == "pre-restore"
+
+
+def test_unusable_metrics_file_is_found_before_anything_runs(tmp_path: Path) -> None:
+    def records(**settings: str) -> Records:
+        return Records(BackupConfig.model_validate({
+            "sources": ["/srv"], "password_file": "/p", "state_dir": str(tmp_path / "state"),
+            "repositories": {"primary": {"url": "/r"}}, **settings}))
+
+    (tmp_path / "metrics").mkdir()
+    with pytest.raises(InputError) as caught:  # was a traceback from write_to_textfile
+        records(metrics_file=str(tmp_path / "metrics")).ensure_dirs()
+    assert str(caught.value) == f"metrics_file {tmp_path / 'metrics'}: is a directory"
+    (tmp_path / "blocker").write_text("a file where a directory should be")
+    with pytest.raises(InputError) as caught:
+        records(metrics_file=str(tmp_path / "blocker" / "m.prom")).ensure_dirs()
+    assert str(caught.value).startswith(f"metrics directory {tmp_path / 'blocker'}: cannot create")
