@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bulwark.backup.config import Retention, load_config, load_env_file
-from bulwark.backup.errors import ConfigError, InputError, read_text_file
+from bulwark.backup.errors import ConfigError, InputError
 
 GOOD = """\
 sources: [/srv/shop, /etc]
@@ -147,6 +147,16 @@ def test_env_file_bad_line_names_line_not_value(tmp_path: Path) -> None:
     assert "this-is-secret" not in str(caught.value)
 
 
+def assert_both_readers_say(path: Path, problem: str) -> None:
+    """The env_file and the config reader report the same problem, each naming its file."""
+    with pytest.raises(InputError) as caught:
+        load_env_file(path)
+    assert str(caught.value) == f"env_file {path}: {problem}"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"config {path}: {problem}"
+
+
 @pytest.mark.parametrize(
     ("make", "problem"),
     [
@@ -160,12 +170,7 @@ def test_every_file_the_config_names_fails_the_same_way(
 ) -> None:
     path = tmp_path / "x"
     make(path)
-    with pytest.raises(InputError) as caught:
-        load_env_file(path)
-    assert str(caught.value) == f"env_file {path}: {problem}"
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value) == f"config {path}: {problem}"
+    assert_both_readers_say(path, problem)
 
 
 @pytest.mark.parametrize(
@@ -182,13 +187,7 @@ def test_unreadable_file_is_one_line(
         raise error
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
-    path = tmp_path / "offsite.env"
-    with pytest.raises(InputError) as caught:
-        read_text_file(path, "env_file")
-    assert str(caught.value) == f"env_file {path}: {problem}"
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert str(caught.value) == f"config {path}: {problem}"
+    assert_both_readers_say(tmp_path / "offsite.env", problem)
 
 
 @pytest.mark.parametrize(
