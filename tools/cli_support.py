@@ -42,3 +42,14 @@ def one_line_errors(*, interrupted: str = "interrupted") -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo(f"bulwark: {interrupted}", err=True)
         sys.exit(EXIT_INTERRUPTED)
+
+
+class InputProblem(click.ClickException):
+    """A user mistake found by a command whose exit codes 1 and up mean results (a FAIL in the
+    report, an accepted credential in the scan): printed like every other mistake,
+    `bulwark: error: <message>` on one line, with exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:  # noqa: ARG002 - click's signature
+        click.echo(f"bulwark: error: {' '.join(self.format_message().split())}", err=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from bulwark.cli_support import InputProblem
 from bulwark.errors import BulwarkError
 from bulwark.inventory import load_hosts
 from bulwark.report import render
@@ -22,9 +23,6 @@ from bulwark.scan.credentials import load_vendor_accounts
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-
-class ReportProblem(click.ClickException):
-    exit_code = EXIT_USAGE
 
 
 @click.command("report")
@@ -49,7 +47,7 @@ def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) ->
             gathered = gather(inventory, limit, Path(tmp), playbook)
         (out_dir / "evidence.log").write_text(gathered.log, encoding="utf-8")
     except (BulwarkError, OSError) as exc:
-        raise ReportProblem(str(exc)) from exc
+        raise InputProblem(str(exc)) from exc
     now = time.time()
     ctx = Context(now=now, vendor_accounts=frozenset(vendor_accounts))
     reports = []
@@ -62,7 +60,7 @@ def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path) ->
     try:
         json_path, html_path = render.write(out_dir, doc)
     except BulwarkError as exc:
-        raise ReportProblem(str(exc)) from exc
+        raise InputProblem(str(exc)) from exc
     summary = doc["summary"]
     click.echo(f"{summary['hosts']} hosts, {summary['controls']} controls: "
                + ", ".join(f"{s} {summary[str(s)]}" for s in Status))

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from bulwark.cli_support import InputProblem
 from bulwark.errors import BulwarkError
 from bulwark.inventory import InventoryHost, load_hosts
 from bulwark.scan import output
@@ -21,11 +22,6 @@ from bulwark.scan.scanner import PASSING, HostResult, HostStatus, ScanSettings, 
 
 EXIT_CLEAN, EXIT_ACCEPTED, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 
-
-class ConfigProblem(click.ClickException):
-    """A bad inventory, credential file or option: one line, exit 2 (1 means "accepted")."""
-
-    exit_code = EXIT_USAGE
 
 
 class Seconds(click.FloatRange):
@@ -83,7 +79,7 @@ def scan_creds(inventory: Path, limit: str | None, as_json: bool, users: tuple[s
         if extra is not None:
             creds += load_extra(extra)
     except BulwarkError as exc:
-        raise ConfigProblem(str(exc)) from exc
+        raise InputProblem(str(exc)) from exc
 
     unknown = sorted(set(users) - {c.user for c in creds})
     if unknown:
