@@ -1,7 +1,6 @@
 """`bulwark backup drill` and `bulwark backup restore`: click wiring only.
 
-The lead attaches both to the `backup` group (backup/cli.py: `backup.add_command(drill)`,
-`backup.add_command(restore)`).
+backup/cli.py loads this module only when `drill` or `restore` is asked for.
 """
 
 from __future__ import annotations
