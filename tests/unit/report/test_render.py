@@ -76,7 +76,8 @@ def test_unwritable_out_fails_before_any_evidence_is_gathered(
     out = tmp_path / "a-file" / "sub"
     result = CliRunner().invoke(cli.report, ["-i", str(inventory), "--out", str(out)])
     assert result.exit_code == 2
-    assert result.output.strip() == f"bulwark: error: cannot write the report to {out}: Not a directory"
+    assert result.output.strip() == (
+        f"bulwark: error: cannot write the report to {out}: Not a directory")
 
 
 def test_failed_write_keeps_the_old_report_and_leaves_no_temp_file(
