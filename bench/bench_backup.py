@@ -76,6 +76,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     tree = common.WORK / f"tree-{args.files}-{args.mib}"
     facts = common.machine_facts()
+    common.compile_bytecode()
     files, size = common.make_tree(tree, files=args.files, total_bytes=args.mib << 20)
     config, env = setup(work, tree)
 
@@ -112,7 +113,8 @@ def main() -> int:
         "",
         f"Tree: {files} files, {size / 2**30:.2f} GiB (incompressible); {args.rounds} rounds,",
         "order alternated. Raw: `restic backup --json --host H --tag bulwark TREE` + "
-        "`restic forget --prune --host H --keep-daily 7 --keep-monthly 12 --keep-yearly 5`.",
+        "`restic forget --prune --host H --keep-daily 7 --keep-monthly 12 --keep-yearly 5`. "
+        "Bulwark's modules are compiled to bytecode first, as `pip install` leaves them.",
         "",
         "| Machine | |", "|---|---|", *[f"| {k} | {v} |" for k, v in facts.items()],
         "",

@@ -46,17 +46,33 @@ def converge(inventory: Path) -> tuple[float, list[tuple[float, str]], str]:
     return seconds, sorted(tasks, reverse=True)[:5], recap
 
 
-def fleet(count: int) -> tuple[float, float, list[tuple[float, str]]]:
+SSH_AUDIT_POLICY = "Hardened Debian 12 (version 3)"
+FIRST_PORT = 2401
+
+
+def ssh_audit() -> str:
+    """ssh-audit of the converged host's sshd: [fail]/[warn] counts and the policy result."""
+    audit = str(Path(sys.executable).with_name("ssh-audit"))
+    port = ["-p", str(FIRST_PORT), "127.0.0.1"]
+    plain = subprocess.run([audit, "-n", *port], capture_output=True, text=True, timeout=120)
+    policy = subprocess.run([audit, "-n", "-P", SSH_AUDIT_POLICY, *port], capture_output=True,
+                            text=True, timeout=120)
+    verdict = "passed" if policy.returncode == 0 and "Passed" in policy.stdout else "FAILED"
+    return (f"{plain.stdout.count('[fail]')} [fail], {plain.stdout.count('[warn]')} [warn]; "
+            f"policy \"{SSH_AUDIT_POLICY}\": {verdict}")
+
+
+def fleet(count: int) -> tuple[float, float, list[tuple[float, str]], str]:
     inventory = common.WORK / f"inventory-{count}"
     bulwark("down", "--inventory-dir", str(inventory))
-    bulwark("up", "--hosts", str(count), "--first-port", "2401", "--inventory-dir",
+    bulwark("up", "--hosts", str(count), "--first-port", str(FIRST_PORT), "--inventory-dir",
             str(inventory))
     try:
         first, slowest, _ = converge(inventory)
         rerun, _, recap = converge(inventory)
         if re.search(r"changed=[1-9]", recap):
             raise SystemExit(f"re-run was not idempotent:\n{recap}")
-        return first, rerun, slowest
+        return first, rerun, slowest, ssh_audit()
     finally:
         bulwark("down", "--inventory-dir", str(inventory))
 
@@ -66,8 +82,9 @@ def main() -> int:
     parser.add_argument("--fleet", type=int, default=10)
     args = parser.parse_args()
     facts = common.machine_facts()
-    one_first, one_rerun, slowest = fleet(1)
-    many_first, many_rerun, _ = fleet(args.fleet)
+    one_first, one_rerun, slowest, audit = fleet(1)
+    print(f"one host: {one_first:.0f} s, re-run {one_rerun:.0f} s; ssh-audit {audit}", flush=True)
+    many_first, many_rerun, _, _ = fleet(args.fleet)
     lines = [
         "## Hardening (`bench/bench_hardening.py`)",
         "",
@@ -82,13 +99,14 @@ def main() -> int:
         f"| {args.fleet} hosts: first converge | {many_first:.0f} s | — |",
         f"| {args.fleet} hosts / one host | {many_first / one_first:.2f} × | ≤ 2 × |",
         f"| {args.fleet} hosts: re-run | {many_rerun:.0f} s | — |",
+        f"| ssh-audit of the converged host | {audit} | 0 [fail], policy passed |",
         "",
         "Five slowest tasks on one host (first converge):",
         "",
         *[f"- {secs:.1f} s — {task}" for secs, task in slowest],
     ]
     path = common.write_results("hardening", lines)
-    print("\n".join(lines[-14:]))
+    print("\n".join(lines[-15:]))
     print(f"written to {path}")
     return 0
 
