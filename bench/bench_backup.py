@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import sys
@@ -52,13 +53,11 @@ def bulwark_env(work: Path) -> dict[str, str]:
 
 
 def raw_run(tree: Path, env: dict[str, str]) -> common.Measure:
-    backup = common.run(["restic", "backup", "--json", "--host", HOST, "--tag", "bulwark",
-                         str(tree)], env=env)
-    forget = common.run(["restic", "forget", "--prune", "--host", HOST, *KEEP, "--quiet"],
-                        env=env)
-    return common.Measure(backup.seconds + forget.seconds,
-                          max(backup.peak_rss_kb, forget.peak_rss_kb),
-                          max(backup.peak_tree_rss_kb, forget.peak_tree_rss_kb))
+    """Both raw commands under one clock, as bulwark runs them (no sync in between)."""
+    backup = ["restic", "backup", "--json", "--host", HOST, "--tag", "bulwark", str(tree)]
+    forget = ["restic", "forget", "--prune", "--host", HOST, *KEEP, "--quiet"]
+    script = f"{shlex.join(backup)} >/dev/null && {shlex.join(forget)}"
+    return common.run([script], env=env, shell=True)
 
 
 def bulwark_run(work: Path, config: Path) -> common.Measure:

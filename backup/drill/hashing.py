@@ -6,13 +6,25 @@ import errno
 import hashlib
 import os
 import stat
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-CHUNK = 4 * 1024 * 1024
+CHUNK = 1024 * 1024
 NOT_REGULAR = "not a regular file"
+
+# One read buffer per hashing thread, reused for every file: a fresh zero-filled buffer per
+# file cost more than the hashing itself on a tree of many small files.
+_buffers = threading.local()
+
+
+def _buffer() -> bytearray:
+    buf: bytearray | None = getattr(_buffers, "buf", None)
+    if buf is None:
+        buf = _buffers.buf = bytearray(CHUNK)
+    return buf
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ def sha256_file(path: str) -> FileDigest:
         if not stat.S_ISREG(before.st_mode):
             return FileDigest(None, error=NOT_REGULAR)
         digest = hashlib.sha256()
-        buf = bytearray(CHUNK)
+        buf = _buffer()
         view = memoryview(buf)
         while n := os.readv(fd, [buf]):
             digest.update(view[:n])
