@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -205,16 +206,23 @@ class _Driller:
     def _restore_and_check(
         self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill
     ) -> None:
-        """Files and databases restored into a private workspace and judged, then the check."""
-        with private_workspace(self.parent) as workspace:
+        """Files and databases restored into a private workspace and judged, and the check.
+
+        restic's work runs one command at a time (`check` takes an exclusive lock); the
+        restored files are hashed, and deleted, on the pool meanwhile, so the check's read of
+        the repository overlaps that hashing instead of following it."""
+        with private_workspace(self.parent) as workspace, Hasher() as hasher:
+            files = None
             if self.config.sources:
-                self._files(target, snapshots, drill, workspace)
+                files = self._restore_files(target, snapshots, drill, workspace, hasher)
             for db in self.config.databases.postgresql:
                 drill.databases.append(
                     _drill_database(self.restic, target, snapshots, db, self.config.host,
                                     workspace)
                 )
-        drill.check = _check(self.restic, target, self.config.state_dir, self.options)
+            drill.check = _check(self.restic, target, self.config.state_dir, self.options)
+            if files is not None:
+                files.judge(drill)
 
     def _verify_offsites(
         self, primary: list[Snapshot] | ResticError
@@ -234,16 +242,18 @@ class _Driller:
             )
         return results
 
-    def _files(
-        self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill, workspace: Path
-    ) -> None:
+    def _restore_files(
+        self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill,
+        workspace: Path, hasher: Hasher,
+    ) -> _RestoredFiles | None:
+        """Restore the snapshot (or its sample); hashing of both sides is left running."""
         config, restic = self.config, self.restic
         sources = [str(s) for s in config.sources]
         snap = latest_source_snapshot(snapshots, config.host, sources)
         if snap is None:
             drill.errors.append(f"repository {target.name}: no snapshot of host {config.host}'s "
                                 "sources to restore")
-            return
+            return None
         drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
         _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
         drill.sampled_from = len(files)
@@ -253,18 +263,44 @@ class _Driller:
         )
         root = workspace / "files"
         root.mkdir(mode=0o700)
-        started = time.monotonic()
-        with Hasher() as hasher:
-            # Live files are hashed while restic restores: the two sides overlap (bench goal).
-            live = hasher.submit_all(f.path for f in chosen)
-            for problem in _restore(restic, target, snap.id, root, chosen, self.options.full):
-                drill.errors.append(problem)
-            restored = hasher.submit_all(_restored_path(root, f.path) for f in chosen)
-            _judge_all(drill, chosen, restored, live, root, snap.time)
-        drill.restore.seconds = time.monotonic() - started
-        drill.restore.files = len(chosen)
-        drill.restore.bytes = sum(f.size for f in chosen)
-        remove_tree(root)  # G16: gone as soon as it is judged, not only at the end of the drill
+        pending = _RestoredFiles(chosen=chosen, root=root, snapshot_time=snap.time)
+        # Live files are hashed while restic restores: the two sides overlap (bench goal).
+        pending.live = hasher.submit_all(f.path for f in chosen)
+        for problem in _restore(restic, target, snap.id, root, chosen, self.options.full):
+            drill.errors.append(problem)
+        # Each restored file is deleted once hashed (G16: gone as soon as it is judged).
+        pending.restored = hasher.submit_all(
+            (_restored_path(root, f.path) for f in chosen), delete_after=True)
+        for future in pending.restored.values():
+            future.add_done_callback(pending.stamp)
+        return pending
+
+
+@dataclass
+class _RestoredFiles:
+    """A restore whose files are still being hashed on the pool."""
+
+    chosen: list[SnapshotFile]
+    root: Path
+    snapshot_time: datetime
+    started: float = field(default_factory=time.monotonic)
+    live: dict[str, Future[FileDigest]] = field(default_factory=dict)
+    restored: dict[str, Future[FileDigest]] = field(default_factory=dict)
+    verified_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stamp(self, _future: Future[FileDigest]) -> None:
+        # Called on the pool's threads; the last restored file hashed ends the measure.
+        with self._lock:
+            self.verified_at = max(self.verified_at, time.monotonic())
+
+    def judge(self, drill: RepositoryDrill) -> None:
+        _judge_all(drill, self.chosen, self.restored, self.live, self.root, self.snapshot_time)
+        end = self.verified_at or time.monotonic()  # nothing was restored: now
+        drill.restore.seconds = end - self.started
+        drill.restore.files = len(self.chosen)
+        drill.restore.bytes = sum(f.size for f in self.chosen)
+        remove_tree(self.root)  # what is left: directories, and files that were not regular
 
 
 def _restored_path(root: Path, path: str) -> str:

@@ -176,17 +176,19 @@ def test_restored_data_is_removed_when_interrupted(lab: Lab, monkeypatch) -> Non
     from bulwark.backup.actions import drill as drill_action
 
     seen: list[Path] = []
-    real = drill_action._judge_all
+    real = drill_action._restore
 
-    def interrupt(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        root = args[4]
+    def restore_then_interrupt(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        problems = real(*args, **kwargs)
+        root = args[3]
         seen.append(root)
         assert any(p.is_file() for p in root.rglob("*")), "nothing was restored"
-        raise KeyboardInterrupt
+        assert problems == []
+        raise KeyboardInterrupt  # Ctrl-C with the whole restore on disk
 
-    monkeypatch.setattr(drill_action, "_judge_all", interrupt)
+    monkeypatch.setattr(drill_action, "_restore", restore_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         drill(lab, repository="primary")
-    monkeypatch.setattr(drill_action, "_judge_all", real)
+    monkeypatch.setattr(drill_action, "_restore", real)
     assert seen and not seen[0].exists()
     assert list((lab.root / "scratch").iterdir()) == []
