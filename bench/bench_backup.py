@@ -72,9 +72,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     # Even: each side goes first equally often (the first command after the old repositories
     # are deleted pays for the file system catching up).
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--files", type=int, default=50_000)
-    parser.add_argument("--mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=common.positive, default=6)
+    parser.add_argument("--files", type=common.positive, default=50_000)
+    parser.add_argument("--mib", type=common.positive, default=1024)
     args = parser.parse_args()
     work = common.WORK / "backup"
     work.mkdir(parents=True, exist_ok=True)

@@ -32,12 +32,12 @@ def raw_drill(tree: Path, env: dict[str, str], target: Path) -> tuple[common.Mea
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1,
+    parser.add_argument("--rounds", type=common.positive, default=5)
+    parser.add_argument("--warmup", type=common.natural, default=1,
                         help="uncounted rounds first: the first restore into never-used disk "
                              "space runs markedly faster than every later one")
-    parser.add_argument("--files", type=int, default=50_000)
-    parser.add_argument("--mib", type=int, default=1024)
+    parser.add_argument("--files", type=common.positive, default=50_000)
+    parser.add_argument("--mib", type=common.positive, default=1024)
     args = parser.parse_args()
     work = common.WORK / "drill"
     shutil.rmtree(work, ignore_errors=True)

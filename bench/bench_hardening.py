@@ -95,7 +95,7 @@ def fleet(count: int) -> tuple[Converge, Converge, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fleet", type=int, default=10)
+    parser.add_argument("--fleet", type=common.positive, default=10)
     args = parser.parse_args()
     facts = common.machine_facts()
     one, one_rerun, audit = fleet(1)

@@ -7,6 +7,7 @@ measured side by side means something; an absolute time does not.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import random
@@ -38,14 +39,29 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+def natural(text: str, least: int = 0) -> int:
+    """argparse type: a whole number of at least ``least``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    """argparse type: at least 1 (0 rounds, files or hosts would measure nothing)."""
+    return natural(text, least=1)
+
+
 def compile_bytecode() -> None:
     """Compile bulwark's modules to bytecode first, as `pip install` does on a real host: an
     editable checkout run with PYTHONDONTWRITEBYTECODE would otherwise re-compile every module
     on every run and charge that to bulwark."""
     root = Path(__file__).resolve().parent.parent
-    for package in ("tools", "backup"):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / package)],
-                       check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "tools"),
+                    str(root / "backup")], check=True, stdout=subprocess.DEVNULL)
 
 
 def make_tree(root: Path, *, files: int = 50_000, total_bytes: int = 1 << 30,
