@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import s3, status_object
+from bulwark.backup import retention, s3, status_object
 from bulwark.backup.config import BackupConfig, check_sources
 from bulwark.backup.errors import (
     BackupError,
@@ -46,6 +46,8 @@ Only = Literal["all", "files", "databases"]
 Report = Callable[[str], None]
 # Errors after which nothing else can work against that repository in this run.
 _UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable)
+# Snapshot ids per `restic forget` call: keeps argv far below the kernel's limit.
+_FORGET_BATCH = 500
 
 
 class StepsFailed(BackupError):
@@ -217,18 +219,34 @@ class _Run:
             )
 
     def _retention(self, target: Target) -> None:
-        keep = self.config.retention_for(target.name).forget_args()
+        """restic plans, the guard checks the plan, then exactly the planned ids are forgotten."""
+        rules = self.config.retention_for(target.name)
         with self._step("retention", target) as step:
-            result = self.restic.run(
-                target, restic_forget.forget_args(keep, host=self.config.host, prune=True)
-            )
-            summary = restic_forget.summary(result)
-            step.snapshots, step.removed = summary.kept, summary.removed
-            step.snapshot_ids = summary.removed_ids
+            planned = self.restic.run(target, restic_forget.forget_args(
+                rules.forget_args(), host=self.config.host, dry_run=True))
+            plan = retention.parse_plan(planned.messages)
+            retention.check_plan(plan, made=self._made(target.name), host=self.config.host,
+                                 retention=rules.describe(), repository=target.name)
+            removed = [snapshot.id for snapshot in plan.removed]
+            for start in range(0, len(removed), _FORGET_BATCH):
+                batch = removed[start:start + _FORGET_BATCH]
+                last = start + _FORGET_BATCH >= len(removed)
+                self.restic.run(target, restic_forget.forget_ids_args(batch, prune=last),
+                                json_output=False)
+            step.snapshots, step.removed = len(plan.kept), len(removed)
+            step.snapshot_ids = removed
             self.report(
-                f"retention on {target.name}: {summary.kept} snapshots kept, "
-                f"{summary.removed} removed"
+                f"retention on {target.name}: {step.snapshots} snapshots kept, "
+                f"{step.removed} removed"
             )
+
+    def _made(self, repository: str) -> list[str]:
+        """Ids of the snapshots this run saved or copied into `repository`."""
+        made: list[str] = []
+        for step in self.record.steps:
+            if step.repository == repository and step.ok:
+                made += [i for i in (step.snapshot_id, *step.snapshot_ids) if i]
+        return made
 
     def _copy(self, primary: Target, target: Target) -> bool:
         with self._step("copy", target) as step:
