@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -57,6 +58,8 @@ Version = tuple[int, int, int]
 
 MIN_VERSION: Version = (0, 14, 0)
 STDERR_TAIL_LINES = 200
+# Seconds a stopped restic gets to remove its lock before SIGKILL.
+STOP_GRACE = 15
 # Variables from the caller's environment that may reach restic; every other RESTIC_* is dropped
 # so that the config file alone decides which repository and password are used.
 _RESTIC_PASSTHROUGH = {"RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE"}
@@ -435,8 +438,7 @@ class Restic:
         finally:
             for child in (proc, feeder):
                 if child is not None and child.poll() is None:
-                    child.terminate()
-                    child.wait()
+                    _stop(child)
             for thread in threads:
                 thread.join(timeout=5)
         result = ResticResult(
@@ -486,6 +488,17 @@ class Restic:
         thread = threading.Thread(target=drain, daemon=True)
         thread.start()
         return thread
+
+
+def _stop(child: subprocess.Popen[Any]) -> None:
+    """Stop a child we are abandoning (Ctrl-C, SIGTERM, an error): SIGINT first, because
+    restic then removes its repository lock, SIGKILL if it has not exited within the grace."""
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _last_meaningful_line(stderr: str) -> str:

@@ -28,6 +28,7 @@ from bulwark.backup.restic.backup import backup_args
 from bulwark.backup.restic.backup import summary as backup_summary
 from bulwark.backup.restic.ls import ls_args, parse_ls
 from bulwark.backup.restic.restore import restore_args
+from bulwark.backup.signals import interruption
 
 SAFETY_TAG = "pre-restore"
 VERIFIED_HOW = (
@@ -96,6 +97,10 @@ def run_restore(
                      record)
     except BackupError as exc:
         record.finish(error=str(exc))
+        Records(config).save(record)
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (signals.py): recorded, then re-raised
+        record.finish(error=interruption(exc), interrupted=True)
         Records(config).save(record)
         raise
     record.finish()

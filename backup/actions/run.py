@@ -40,6 +40,7 @@ from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic import backup as restic_backup
 from bulwark.backup.restic import copy as restic_copy
 from bulwark.backup.restic import forget as restic_forget
+from bulwark.backup.signals import interruption
 from bulwark.errors import BulwarkError
 
 Only = Literal["all", "files", "databases"]
@@ -83,12 +84,15 @@ def run_backup(
                 targets = config.targets()
                 _Run(config, restic, record, report).steps(targets, files, databases)
             finally:
-                record.finish(error=_current_error())
+                stopped = sys.exc_info()[1]
+                record.finish(error=_current_error(),
+                              interrupted=interruption(stopped) is not None)
                 records.save(record)
                 records.end(key)
-    except BulwarkError as exc:
+    except (BulwarkError, KeyboardInterrupt) as exc:  # KeyboardInterrupt: SIGTERM too
         if record.finished_at is None:  # refused before it started (busy, state_dir)
-            record.finish(error=str(exc))
+            record.finish(error=interruption(exc) or str(exc),
+                          interrupted=interruption(exc) is not None)
             records.save(record)
         status_object.publish(config, record, report=report)  # warns; the run's error wins
         raise
@@ -104,7 +108,9 @@ def _current_error() -> str | None:
     exc = sys.exc_info()[1]
     if exc is None:
         return None
-    return str(exc) if isinstance(exc, BulwarkError) else f"stopped: {exc.__class__.__name__}"
+    if isinstance(exc, BulwarkError):
+        return str(exc)
+    return interruption(exc) or f"stopped: {exc.__class__.__name__}"
 
 
 def _dump_error(stderr: str) -> str:
