@@ -130,9 +130,14 @@ def run_command(config_path: Path, only: str) -> None:
 @backup.command("check-config")
 @config_option
 def check_config_command(config_path: Path) -> None:
-    """Validate the config file (keys, types, paths) without touching any repository."""
+    """Validate the config file and make `run`'s pre-flight checks (sources, password file,
+    env_files, restic binary) without touching any repository."""
+    from bulwark.backup.preflight import preflight
+
     with one_line_errors():
-        load_config(config_path)
+        warnings = preflight(load_config(config_path))
+    for warning in warnings:
+        click.echo(f"bulwark: warning: {warning}", err=True)
     click.echo(f"{config_path}: ok")
 
 

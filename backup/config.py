@@ -50,7 +50,7 @@ from pydantic import (
     model_validator,
 )
 
-from bulwark.backup import retention, s3
+from bulwark.backup import retention, s3, yaml_strict
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -255,7 +255,9 @@ def read_yaml_mapping(path: Path, *, expected: str) -> tuple[str, dict[str, Any]
     """
     text = read_text_file(path, "config", error=ConfigError)
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
+    except (yaml_strict.DuplicateKey, yaml_strict.TooDeep) as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(path, exc)) from None
     if not isinstance(data, dict):

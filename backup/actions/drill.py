@@ -39,6 +39,7 @@ from bulwark.backup.drill.sampling import SampleLimits, stratified_sample
 from bulwark.backup.drill.workspace import private_workspace, remove_tree
 from bulwark.backup.errors import InputError, ResticError
 from bulwark.backup.execute import Restic, ResticResult, Target
+from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic.check import check_args
 from bulwark.backup.restic.ls import ls_args, parse_ls
@@ -80,6 +81,7 @@ class DrillOutcome:
 
 def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> DrillOutcome:
     """Drill every repository (or the one named); write one report per repository."""
+    check_secrets(config)
     targets = config.targets()
     if options.repository is not None and options.repository not in targets:
         raise InputError(

@@ -23,6 +23,7 @@ from bulwark.backup.drill.model import Snapshot, SnapshotFile
 from bulwark.backup.errors import BackupError, InputError, ResticError
 from bulwark.backup.execute import Restic, Target
 from bulwark.backup.lock import run_lock
+from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic.backup import backup_args
 from bulwark.backup.restic.backup import summary as backup_summary
@@ -75,6 +76,7 @@ def run_restore(
 ) -> RestoreOutcome:
     target_dir = _checked_target(request)
     includes = _checked_includes(request.includes)
+    check_secrets(config)
     repo = config.targets()[config.primary]
     snapshot = resolve_snapshot(list_snapshots(restic, repo, config.host), request.snapshot,
                                 config.host, [str(s) for s in config.sources], repo.name)

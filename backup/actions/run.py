@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from bulwark.backup import retention, s3, status_object
-from bulwark.backup.config import BackupConfig, check_sources
+from bulwark.backup.config import BackupConfig
 from bulwark.backup.errors import (
     BackupError,
     DumpFailed,
@@ -30,11 +30,13 @@ from bulwark.backup.errors import (
     RepositoryNotFound,
     RepositoryUnreachable,
     SnapshotIncomplete,
+    StorageProblem,
     WrongPassword,
 )
 from bulwark.backup.execute import Producer, Restic, Target
 from bulwark.backup.hooks import postgresql
 from bulwark.backup.lock import run_lock
+from bulwark.backup.preflight import preflight
 from bulwark.backup.progress import human_bytes
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic import backup as restic_backup
@@ -46,7 +48,8 @@ from bulwark.errors import BulwarkError
 Only = Literal["all", "files", "databases"]
 Report = Callable[[str], None]
 # Errors after which nothing else can work against that repository in this run.
-_UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable)
+_UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable,
+             StorageProblem)
 # Snapshot ids per `restic forget` call: keeps argv far below the kernel's limit.
 _FORGET_BATCH = 500
 
@@ -78,9 +81,8 @@ def run_backup(
                 report(f"note: the previous {interrupted.get('command')} run was killed; logged")
             records.begin(record, key)
             try:
-                if files:
-                    check_sources(config)
-                config.check_password()
+                for warning in preflight(config, files=files):
+                    report(f"warning: {warning}")
                 targets = config.targets()
                 _Run(config, restic, record, report).steps(targets, files, databases)
             finally:
@@ -164,13 +166,19 @@ class _Run:
     # -- steps -----------------------------------------------------------------------------
 
     def _backup_files(self, primary: Target) -> None:
-        args = restic_backup.backup_args(
-            self.config.sources,
-            host=self.config.host,
-            tags=[*self.config.tags, "files"],
-            excludes=self.config.exclude,
-            one_file_system=self.config.one_file_system,
-        )
+        lines, inline = restic_backup.split_excludes(self.config.exclude)
+        with restic_backup.exclude_file(lines, self.config.state_dir) as exclude_file:
+            args = restic_backup.backup_args(
+                self.config.sources,
+                host=self.config.host,
+                tags=[*self.config.tags, "files"],
+                excludes=inline,
+                exclude_file=exclude_file,
+                one_file_system=self.config.one_file_system,
+            )
+            self._backup_files_with(primary, args)
+
+    def _backup_files_with(self, primary: Target, args: list[str]) -> None:
         with self._step("backup", primary) as step:
             try:
                 result = self.restic.run(primary, args)
