@@ -9,6 +9,7 @@ Exit codes of every `bulwark backup` command:
     3  finished, but a snapshot is incomplete (some source files could not be read)
     4  busy: another run of the same config holds the lock, or a repository stayed locked
   130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM): restic stopped, the run recorded as interrupted, the lock released
 
 `status` exits 1 when a repository cannot be read (its entry carries the error).
 
@@ -28,6 +29,7 @@ import click
 from bulwark.backup.config import BackupConfig, load_config
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
+from bulwark.backup.signals import handle_sigterm
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
 
 DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
@@ -83,6 +85,7 @@ class _BackupGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log every restic call (secrets redacted).")
 def backup(verbose: bool) -> None:
     """Encrypted restic backups, retention, offsite copies and restore drills."""
+    handle_sigterm()  # like Ctrl-C: restic stopped, run recorded, lock released, exit 143
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -117,7 +120,7 @@ def run_command(config_path: Path, only: str) -> None:
     from bulwark.backup.actions.run import run_backup
 
     console = _Console()
-    with one_line_errors():
+    with one_line_errors(interrupted="run interrupted"):
         config = load_config(config_path)
         record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
                             report=console.line)
@@ -127,9 +130,14 @@ def run_command(config_path: Path, only: str) -> None:
 @backup.command("check-config")
 @config_option
 def check_config_command(config_path: Path) -> None:
-    """Validate the config file (keys, types, paths) without touching any repository."""
+    """Validate the config file and make `run`'s pre-flight checks (sources, password file,
+    env_files, restic binary) without touching any repository."""
+    from bulwark.backup.preflight import preflight
+
     with one_line_errors():
-        load_config(config_path)
+        warnings = preflight(load_config(config_path))
+    for warning in warnings:
+        click.echo(f"bulwark: warning: {warning}", err=True)
     click.echo(f"{config_path}: ok")
 
 
