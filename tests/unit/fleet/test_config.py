@@ -12,11 +12,11 @@ from bulwark.backup.errors import ConfigError, InputError
 from bulwark.fleet.collect import (
     StoreRejected,
     StoreUnreachable,
-    _not_a_status,
     collect,
     store_error,
 )
 from bulwark.fleet.config import Store, load_fleet_config
+from bulwark.fleet.documents import validate
 
 FLEET = """\
 stores:
@@ -140,7 +140,7 @@ def test_store_errors_are_one_line_with_the_fitting_exit_code(
 ) -> None:
     error = store_error(STORE, exc)
     assert isinstance(error, kind) and needle in str(error)
-    assert error.exit_code == (2 if kind is StoreRejected else 1)
+    assert error.exit_code == (2 if kind is StoreRejected else 3)
 
 
 @pytest.mark.parametrize(
@@ -169,10 +169,12 @@ def test_half_the_credentials_is_one_line_not_a_traceback(
         ([], "not a bulwark.backup-status document"),
         ({"kind": "bulwark.restore-drill"}, "not a bulwark.backup-status document"),
         ({"kind": "bulwark.backup-status", "schema_version": 2, "host": "x"},
-         "schema_version 2 is not 1"),
-        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": ""}, "no host"),
-        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "x"}, None),
+         "schema_version: Input should be 1"),
+        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "",
+          "written_at": "2026-01-01T00:00:00Z"}, "host: String should have at least 1 character"),
+        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "x",
+          "written_at": "2026-01-01T00:00:00Z"}, None),
     ],
 )
 def test_only_status_documents_are_accepted(document: object, reason: str | None) -> None:
-    assert _not_a_status(document) == reason
+    assert validate("backup", document).error == reason
