@@ -10,13 +10,14 @@ Exit codes of `bulwark fleet status`:
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from bulwark.cli_support import CONFIG_FILE, one_line_errors
+from bulwark.cli_support import CONFIG_FILE, InputProblem, one_line_errors
 from bulwark.fleet.assess import Limits, assess_fleet
 from bulwark.fleet.cache import default_dir
 from bulwark.fleet.collect import collect
@@ -85,3 +86,42 @@ def status_command(
     else:
         click.echo(table(rows, now))
     sys.exit(1 if any(row.flagged for row in rows) else 0)
+
+
+@fleet.command("put-hardening-status")
+@click.option(
+    "--config", "-c", "config_path", required=True, type=CONFIG_FILE, metavar="FILE",
+    help="The host's backup config: its host name, S3 stores and env_files.",
+)
+@click.option("--result", type=click.Choice(["ok", "failed"]), required=True)
+@click.option("--commit", default=None, help="The git commit the run applied.")
+@click.option("--changed", type=click.IntRange(min=0), default=0, help="Tasks changed.")
+@click.option("--failed", type=click.IntRange(min=0), default=0, help="Tasks failed.")
+@click.option("--failed-task", "failed_tasks", multiple=True, help="A failed task (repeat).")
+@click.option("--compliance-passed", type=click.IntRange(min=0), default=None)
+@click.option("--compliance-failed", type=click.IntRange(min=0), default=None)
+def put_hardening_status_command(
+    config_path: Path, result: str, commit: str | None, changed: int, failed: int,
+    failed_tasks: tuple[str, ...], compliance_passed: int | None,
+    compliance_failed: int | None,
+) -> None:
+    """Upload this host's hardening status object next to its backup status object.
+
+    For the agent that applies the baseline (ansible-pull); exit 2 bad input or a store that
+    refuses, 3 a store unreachable.
+    """
+    from bulwark.fleet import hardening_status
+
+    with one_line_errors():
+        if (compliance_passed is None) != (compliance_failed is None):
+            raise InputProblem("--compliance-passed and --compliance-failed go together")
+        if commit is not None and not re.fullmatch(r"[0-9a-f]{7,64}", commit):
+            raise InputProblem(f"--commit {commit[:80]!r} is not a hex git commit id")
+        document = hardening_status.build(
+            hardening_status.host_of_config(config_path), result=result, commit=commit,
+            changed=changed, failed=failed, failed_tasks=list(failed_tasks),
+            compliance=None if compliance_passed is None else (compliance_passed,
+                                                               compliance_failed or 0),
+        )
+        for written in hardening_status.publish(config_path, document):
+            click.echo(f"put {written}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,19 @@ def test_half_the_credentials_is_one_line_not_a_traceback(
 )
 def test_only_status_documents_are_accepted(document: object, reason: str | None) -> None:
     assert validate("backup", document).error == reason
+
+
+@pytest.mark.parametrize("host", ["web1/../db1", "-web1", "web 1", "web1\x1b[2J"])
+def test_a_backup_host_must_be_a_name_its_status_object_key_can_carry(
+    tmp_path: Path, host: str
+) -> None:
+    """The key names the host (fleet status trusts the key), so the host is a plain name."""
+    message = problem(tmp_path, BACKUP + f"host: {json.dumps(host)}\n")
+    assert "host" in message and "should match pattern" in message
+
+
+def test_fleet_config_hardening_knobs(tmp_path: Path) -> None:
+    settings = load_fleet_config(write(tmp_path, FLEET + "max_hardening_age_hours: 2\n"
+                                                         "require_hardening: true\n"))
+    assert (settings.max_hardening_age_hours, settings.require_hardening) == (2.0, True)
+    assert "greater than 0" in problem(tmp_path, FLEET + "max_hardening_age_hours: 0\n")
