@@ -143,7 +143,10 @@ class BackupConfig(_Model):
     password_command: Annotated[str, Field(min_length=1)] | None = None
     state_dir: Path = DEFAULT_STATE_DIR
     metrics_file: Path | None = None
-    host: Annotated[str, Field(min_length=1)] = Field(default_factory=socket.gethostname)
+    # The host names its status object's key (bulwark fleet status trusts the key): a name.
+    host: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")] = Field(
+        default_factory=socket.gethostname
+    )
     tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:=-]+$")]] = []
     retention: Retention = Retention(daily=7, monthly=12, yearly=5)
     lock_wait: Annotated[int, Field(ge=0)] = 600
