@@ -10,7 +10,8 @@ Exit codes of every `bulwark backup` command:
     4  busy: another run of the same config holds the lock, or a repository stayed locked
   130  interrupted (Ctrl-C)
 
-`status` exits 1 when a repository cannot be read (its entry carries the error).
+`status` exits 1 when a repository cannot be read (its entry carries the error), or when a
+repository configured with `immutable_days` sits in a bucket that does not enforce it.
 
 Errors are printed as one line on stderr (`bulwark: error: …`), never as a traceback.
 """
@@ -149,7 +150,7 @@ def status_command(config_path: Path, as_json: bool) -> None:
     else:
         for status in statuses:
             click.echo(_status_text(status.as_dict()))
-    sys.exit(1 if any(status.error for status in statuses) else 0)
+    sys.exit(1 if any(status.error or status.immutable_problem for status in statuses) else 0)
 
 
 def _status_text(status: dict[str, Any]) -> str:
@@ -163,6 +164,12 @@ def _status_text(status: dict[str, Any]) -> str:
             f"newest {status['newest_snapshot'] or 'never'}"
         )
         lines.append(f"  size: {human_bytes(status['size_bytes'] or 0)}")
+        if status.get("immutable_days"):
+            lines.append(
+                f"  immutable: NOT ENFORCED: {status['immutable_problem']}"
+                if status["immutable_problem"]
+                else f"  immutable: Object Lock COMPLIANCE >= {status['immutable_days']} days"
+            )
     lines.append(f"  last successful run: {status['last_success'] or 'never'}")
     failure = status["last_failure"]
     if failure:
@@ -173,3 +180,36 @@ def _status_text(status: dict[str, Any]) -> str:
     else:
         lines.append("  last failure: none")
     return "\n".join(lines)
+
+
+@backup.command("recover")
+@config_option
+@click.option("--repository", required=True, metavar="NAME",
+              help="The S3 repository (versioned bucket) to recover.")
+@click.option("--as-of", "as_of", required=True, metavar="TIME",
+              help="Rebuild it as it stood then (ISO 8601; no offset means UTC).")
+@click.option("--to", "to", required=True, metavar="URL",
+              help="Empty place for the new repository: s3:…/bucket/prefix or /local/path.")
+@click.option("--to-env-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="S3 keys for --to (default: the repository's env_file).")
+@click.option("--read-data", is_flag=True, help="restic check --read-data on the result.")
+def recover_command(config_path: Path, repository: str, as_of: str, to: str,
+                    to_env_file: Path | None, read_data: bool) -> None:
+    """Rebuild a repository as of TIME from its bucket's object versions (ransomware recovery).
+
+    Copies the object versions current at TIME into a new repository at --to, runs restic
+    check on it and lists its snapshots. The source bucket is never modified.
+    """
+    from bulwark.backup.actions.recover import RecoverRequest, parse_as_of, run_recover
+
+    console = _Console()
+    with one_line_errors():
+        config = load_config(config_path)
+        request = RecoverRequest(repository=repository, as_of=parse_as_of(as_of), to=to,
+                                 to_env_file=to_env_file, read_data=read_data)
+        outcome = run_recover(config, console.restic(config), request, say=console.line)
+    for snapshot in outcome.snapshots:
+        console.line(f"  {snapshot.short_id}  {snapshot.time.isoformat(timespec='seconds')}  "
+                     f"{snapshot.host}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
+    console.line(f"recovered {outcome.objects} objects ({human_bytes(outcome.bytes)}) in "
+                 f"{outcome.seconds:.1f}s: {len(outcome.snapshots)} snapshots, restic check ok")

@@ -22,6 +22,7 @@ The file (keys are stable; documented in backup/README.md):
         url: s3:https://s3.example.com/bucket/host1
         env_file: /etc/bulwark/offsite.env
         retention: {daily: 7, monthly: 24, yearly: 10}
+        immutable_days: 30                  # optional: Object Lock + versioning (immutable.py)
     databases:
       postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
     status_object: true                     # after each run and drill, upload a small status
@@ -90,6 +91,8 @@ class RepositoryConfig(_Model):
     url: Annotated[str, Field(min_length=1)]
     env_file: Path | None = None
     retention: Retention | None = None
+    # F10: S3 Object Lock (COMPLIANCE) + versioning on the bucket, for this many days (immutable.py)
+    immutable_days: PositiveInt | None = None
 
     @model_validator(mode="after")
     def _known_url(self) -> RepositoryConfig:
@@ -105,6 +108,8 @@ class RepositoryConfig(_Model):
                 raise ValueError(str(exc)) from None
         if self.env_file is not None and not self.env_file.is_absolute():
             raise ValueError(f"env_file {self.env_file} must be an absolute path")
+        if self.immutable_days is not None and not s3.is_s3(self.url):
+            raise ValueError("immutable_days needs an s3: repository (S3 Object Lock)")
         return self
 
 

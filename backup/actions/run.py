@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import s3, status_object
+from bulwark.backup import immutable, s3, status_object
 from bulwark.backup.config import BackupConfig, check_sources
 from bulwark.backup.errors import (
     BackupError,
@@ -152,6 +152,8 @@ class _Run:
             target = targets[name]
             if self._reachable(target, "copy") and self._copy(primary, target):
                 self._retention(target)
+        for target in targets.values():
+            self._immutable(target)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -243,6 +245,18 @@ class _Run:
             step.detail = f"{len(summary.copied)} copied, {summary.skipped} already there"
             self.report(f"copy {primary.name} -> {target.name}: {step.detail}")
         return step.ok
+
+    def _immutable(self, target: Target) -> None:
+        """F10: a repository configured immutable whose bucket is not fails the run (exit 1)."""
+        days = self.config.repositories[target.name].immutable_days
+        if not days or self._unusable(target.name):
+            return
+        with self._step("immutable", target):
+            problem = immutable.shortfall(s3.parse_url(target.url), target.env, target.name, days)
+            if problem:
+                raise immutable.NotImmutable(
+                    f"repository {target.name} has immutable_days {days} but {problem}"
+                )
 
     # -- helpers ---------------------------------------------------------------------------
 
