@@ -27,6 +27,7 @@ from typing import Any
 import click
 
 from bulwark.backup.config import BackupConfig, load_config
+from bulwark.backup.errors import InputError
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
@@ -113,15 +114,21 @@ def init_command(config_path: Path) -> None:
     show_default=True,
     help="Back up only the files or only the databases (the weekly DB timer uses databases).",
 )
-def run_command(config_path: Path, only: str) -> None:
+@click.option("--keep", is_flag=True,
+              help="Tag the snapshots `keep`: retention never forgets them (F19, F35).")
+@click.option("--reason", metavar="TEXT", help="Why they are kept (tag reason:TEXT); "
+              "required with --keep, e.g. pre-patch.")
+def run_command(config_path: Path, only: str, keep: bool, reason: str | None) -> None:
     """Backup to the primary, retention, copy to every other repository, retention there."""
     from bulwark.backup.actions.run import run_backup
 
     console = _Console()
     with one_line_errors():
+        if keep != (reason is not None):
+            raise InputError("--keep and --reason go together (--keep --reason pre-patch)")
         config = load_config(config_path)
         record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
-                            report=console.line)
+                            report=console.line, keep_reason=reason)
     console.line(f"backup run ok in {record.duration:.1f}s")
 
 

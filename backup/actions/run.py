@@ -40,6 +40,7 @@ from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic import backup as restic_backup
 from bulwark.backup.restic import copy as restic_copy
 from bulwark.backup.restic import forget as restic_forget
+from bulwark.backup.tags import keep_tags
 from bulwark.errors import BulwarkError
 
 Only = Literal["all", "files", "databases"]
@@ -58,11 +59,19 @@ def run_backup(
     *,
     only: Only = "all",
     report: Report = lambda line: None,
+    keep_reason: str | None = None,
 ) -> RunRecord:
-    """Run every step; return the finished record. Raises if anything failed (after recording)."""
+    """Run every step; return the finished record. Raises if anything failed (after recording).
+
+    With `keep_reason` every snapshot of the run is tagged `keep` + `reason:…` (tags.py).
+    """
+    extra_tags = keep_tags(keep_reason)
     records = Records(config)
     records.ensure_dirs()
-    record = RunRecord.start("run", config, {"only": only})
+    options: dict[str, str] = {"only": only}
+    if keep_reason is not None:
+        options["keep"] = keep_reason
+    record = RunRecord.start("run", config, options)
     files = only in ("all", "files") and bool(config.sources)
     databases = config.databases.postgresql if only in ("all", "databases") else []
     if not files and not databases:
@@ -79,7 +88,9 @@ def run_backup(
                     check_sources(config)
                 config.check_password()
                 targets = config.targets()
-                _Run(config, restic, record, report).steps(targets, files, databases)
+                run = _Run(config, restic, record, report)
+                run.tags = [*config.tags, *extra_tags]
+                run.steps(targets, files, databases)
             finally:
                 record.finish(error=_current_error())
                 records.save(record)
@@ -128,6 +139,7 @@ class _Run:
         self.restic = restic
         self.record = record
         self.report = report
+        self.tags = list(config.tags)  # every snapshot of the run; + "files" / "postgresql"
 
     def steps(
         self,
@@ -161,7 +173,7 @@ class _Run:
         args = restic_backup.backup_args(
             self.config.sources,
             host=self.config.host,
-            tags=[*self.config.tags, "files"],
+            tags=[*self.tags, "files"],
             excludes=self.config.exclude,
             one_file_system=self.config.one_file_system,
         )
@@ -191,7 +203,7 @@ class _Run:
             args = restic_backup.stdin_args(
                 postgresql.stdin_filename(db),
                 host=self.config.host,
-                tags=[*self.config.tags, "postgresql", f"db:{db.name}"],
+                tags=[*self.tags, "postgresql", f"db:{db.name}"],
             )
             result = self.restic.run(primary, args, producer=producer, check=False)
             summary = restic_backup.summary(result)
