@@ -25,6 +25,9 @@ The file (keys are stable; documented in backup/README.md):
         immutable_days: 30                  # optional: Object Lock + versioning (immutable.py)
     databases:
       postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
+    classification: internal                # G21 level: internal, secret, confidential,
+                                            # top-secret; snapshots get class:<level>; a
+                                            # repository's max_classification caps what it holds
     status_object: true                     # after each run and drill, upload a small status
                                             # JSON next to every S3 repository (for
                                             # `bulwark fleet status`); false to switch it off
@@ -44,6 +47,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from bulwark.backup import s3
+from bulwark.backup.classification import Level, below
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -93,6 +97,8 @@ class RepositoryConfig(_Model):
     retention: Retention | None = None
     # F10: S3 Object Lock (COMPLIANCE) + versioning on the bucket, for this many days (immutable.py)
     immutable_days: PositiveInt | None = None
+    # G22: the highest classification this repository may hold (classification.py)
+    max_classification: Level | None = None
 
     @model_validator(mode="after")
     def _known_url(self) -> RepositoryConfig:
@@ -135,6 +141,7 @@ class BackupConfig(_Model):
     )
     databases: Databases = Databases()
     status_object: bool = True
+    classification: Level = "internal"  # G21 level of this host's data (classification.py)
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -150,6 +157,12 @@ class BackupConfig(_Model):
         for path in (self.state_dir, self.metrics_file, self.password_file):
             if path is not None and not path.is_absolute():
                 raise ValueError(f"{path} must be an absolute path")
+        primary = self.repositories[self.primary].max_classification
+        if below(primary, self.classification):
+            raise ValueError(
+                f"classification {self.classification}: the primary repository {self.primary} "
+                f"receives every snapshot but may hold at most {primary} (max_classification)"
+            )
         return self
 
     @property

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import immutable, s3, status_object
+from bulwark.backup import classification, immutable, s3, status_object
 from bulwark.backup.config import BackupConfig, check_sources
 from bulwark.backup.errors import (
     BackupError,
@@ -89,7 +89,8 @@ def run_backup(
                 config.check_password()
                 targets = config.targets()
                 run = _Run(config, restic, record, report)
-                run.tags = [*config.tags, *extra_tags]
+                run.tags = [*config.tags, classification.tag(config.classification),
+                            *extra_tags]
                 run.steps(targets, files, databases)
             finally:
                 record.finish(error=_current_error())
@@ -246,9 +247,13 @@ class _Run:
 
     def _copy(self, primary: Target, target: Target) -> bool:
         with self._step("copy", target) as step:
+            only = classification.copy_filter(  # G22: refused before any data moves
+                self.config.classification, primary.name, target.name,
+                self.config.repositories[target.name].max_classification,
+            )
             result = self.restic.run(
                 target,
-                restic_copy.copy_args(host=self.config.host),
+                [*restic_copy.copy_args(host=self.config.host), *only],
                 source=primary,
                 json_output=False,
             )

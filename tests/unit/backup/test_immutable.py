@@ -86,3 +86,15 @@ def test_immutable_days_needs_an_s3_repository(tmp_path: Path) -> None:
                       .replace("30", "0"))
     with pytest.raises(ConfigError, match="immutable_days"):
         load_config(config)
+
+
+def test_copy_filter_takes_only_levels_the_repository_may_hold() -> None:
+    from bulwark.backup.classification import CopyRefused, copy_filter
+
+    assert copy_filter("secret", "primary", "offsite", None) == []
+    assert copy_filter("internal", "primary", "offsite", "secret") == [
+        "--tag", "class:internal", "--tag", "class:secret"]
+    with pytest.raises(CopyRefused, match="copy primary -> offsite refused: the data is "
+                                          "classified top-secret, offsite may hold at most "
+                                          "confidential"):
+        copy_filter("top-secret", "primary", "offsite", "confidential")
