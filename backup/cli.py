@@ -11,7 +11,8 @@ Exit codes of every `bulwark backup` command:
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM): restic stopped, the run recorded as interrupted, the lock released
 
-`status` exits 1 when a repository cannot be read (its entry carries the error).
+`status` exits 1 when a repository cannot be read (its entry carries the error), or when a
+repository configured with `immutable_days` sits in a bucket that does not enforce it.
 
 Errors are printed as one line on stderr (`bulwark: error: …`), never as a traceback.
 """
@@ -27,6 +28,7 @@ from typing import Any
 import click
 
 from bulwark.backup.config import BackupConfig, load_config
+from bulwark.backup.errors import InputError
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
 from bulwark.backup.signals import handle_sigterm
@@ -115,15 +117,21 @@ def init_command(config_path: Path) -> None:
     show_default=True,
     help="Back up only the files or only the databases (the weekly DB timer uses databases).",
 )
-def run_command(config_path: Path, only: str) -> None:
+@click.option("--keep", is_flag=True,
+              help="Tag the snapshots `keep`: retention never forgets them (F19, F35).")
+@click.option("--reason", metavar="TEXT", help="Why they are kept (tag reason:TEXT); "
+              "required with --keep, e.g. pre-patch.")
+def run_command(config_path: Path, only: str, keep: bool, reason: str | None) -> None:
     """Backup to the primary, retention, copy to every other repository, retention there."""
     from bulwark.backup.actions.run import run_backup
 
     console = _Console()
     with one_line_errors(interrupted="run interrupted"):
+        if keep != (reason is not None):
+            raise InputError("--keep and --reason go together (--keep --reason pre-patch)")
         config = load_config(config_path)
         record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
-                            report=console.line)
+                            report=console.line, keep_reason=reason)
     console.line(f"backup run ok in {record.duration:.1f}s")
 
 
@@ -157,7 +165,7 @@ def status_command(config_path: Path, as_json: bool) -> None:
     else:
         for status in statuses:
             click.echo(_status_text(status.as_dict()))
-    sys.exit(1 if any(status.error for status in statuses) else 0)
+    sys.exit(1 if any(status.error or status.immutable_problem for status in statuses) else 0)
 
 
 def _status_text(status: dict[str, Any]) -> str:
@@ -171,6 +179,12 @@ def _status_text(status: dict[str, Any]) -> str:
             f"newest {status['newest_snapshot'] or 'never'}"
         )
         lines.append(f"  size: {human_bytes(status['size_bytes'] or 0)}")
+        if status.get("immutable_days"):
+            lines.append(
+                f"  immutable: NOT ENFORCED: {status['immutable_problem']}"
+                if status["immutable_problem"]
+                else f"  immutable: Object Lock COMPLIANCE >= {status['immutable_days']} days"
+            )
     lines.append(f"  last successful run: {status['last_success'] or 'never'}")
     failure = status["last_failure"]
     if failure:
@@ -181,3 +195,36 @@ def _status_text(status: dict[str, Any]) -> str:
     else:
         lines.append("  last failure: none")
     return "\n".join(lines)
+
+
+@backup.command("recover")
+@config_option
+@click.option("--repository", required=True, metavar="NAME",
+              help="The S3 repository (versioned bucket) to recover.")
+@click.option("--as-of", "as_of", required=True, metavar="TIME",
+              help="Rebuild it as it stood then (ISO 8601; no offset means UTC).")
+@click.option("--to", "to", required=True, metavar="URL",
+              help="Empty place for the new repository: s3:…/bucket/prefix or /local/path.")
+@click.option("--to-env-file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="S3 keys for --to (default: the repository's env_file).")
+@click.option("--read-data", is_flag=True, help="restic check --read-data on the result.")
+def recover_command(config_path: Path, repository: str, as_of: str, to: str,
+                    to_env_file: Path | None, read_data: bool) -> None:
+    """Rebuild a repository as of TIME from its bucket's object versions (ransomware recovery).
+
+    Copies the object versions current at TIME into a new repository at --to, runs restic
+    check on it and lists its snapshots. The source bucket is never modified.
+    """
+    from bulwark.backup.actions.recover import RecoverRequest, parse_as_of, run_recover
+
+    console = _Console()
+    with one_line_errors():
+        config = load_config(config_path)
+        request = RecoverRequest(repository=repository, as_of=parse_as_of(as_of), to=to,
+                                 to_env_file=to_env_file, read_data=read_data)
+        outcome = run_recover(config, console.restic(config), request, say=console.line)
+    for snapshot in outcome.snapshots:
+        console.line(f"  {snapshot.short_id}  {snapshot.time.isoformat(timespec='seconds')}  "
+                     f"{snapshot.host}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
+    console.line(f"recovered {outcome.objects} objects ({human_bytes(outcome.bytes)}) in "
+                 f"{outcome.seconds:.1f}s: {len(outcome.snapshots)} snapshots, restic check ok")

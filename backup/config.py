@@ -22,8 +22,12 @@ The file (keys are stable; documented in backup/README.md):
         url: s3:https://s3.example.com/bucket/host1
         env_file: /etc/bulwark/offsite.env
         retention: {daily: 7, monthly: 24, yearly: 10}
+        immutable_days: 30                  # optional: Object Lock + versioning (immutable.py)
     databases:
       postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
+    classification: internal                # G21 level: internal, secret, confidential,
+                                            # top-secret; snapshots get class:<level>; a
+                                            # repository's max_classification caps what it holds
     status_object: true                     # after each run and drill, upload a small status
                                             # JSON next to every S3 repository (for
                                             # `bulwark fleet status`); false to switch it off
@@ -51,6 +55,7 @@ from pydantic import (
 )
 
 from bulwark.backup import retention, s3, yaml_strict
+from bulwark.backup.classification import Level, below
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -114,6 +119,10 @@ class RepositoryConfig(_Model):
     url: Annotated[str, Field(min_length=1)]
     env_file: Path | None = None
     retention: Retention | None = None
+    # F10: S3 Object Lock (COMPLIANCE) + versioning on the bucket, for this many days (immutable.py)
+    immutable_days: PositiveInt | None = None
+    # G22: the highest classification this repository may hold (classification.py)
+    max_classification: Level | None = None
 
     @model_validator(mode="after")
     def _known_url(self) -> RepositoryConfig:
@@ -129,6 +138,8 @@ class RepositoryConfig(_Model):
                 raise ValueError(str(exc)) from None
         if self.env_file is not None and not self.env_file.is_absolute():
             raise ValueError(f"env_file {self.env_file} must be an absolute path")
+        if self.immutable_days is not None and not s3.is_s3(self.url):
+            raise ValueError("immutable_days needs an s3: repository (S3 Object Lock)")
         return self
 
 
@@ -157,6 +168,7 @@ class BackupConfig(_Model):
     )
     databases: Databases = Databases()
     status_object: bool = True
+    classification: Level = "internal"  # G21 level of this host's data (classification.py)
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -172,6 +184,12 @@ class BackupConfig(_Model):
         for path in (self.state_dir, self.metrics_file, self.password_file):
             if path is not None and not path.is_absolute():
                 raise ValueError(f"{path} must be an absolute path")
+        primary = self.repositories[self.primary].max_classification
+        if below(primary, self.classification):
+            raise ValueError(
+                f"classification {self.classification}: the primary repository {self.primary} "
+                f"receives every snapshot but may hold at most {primary} (max_classification)"
+            )
         return self
 
     @property

@@ -3,7 +3,9 @@
 The primary is created first; every other repository is created with the primary's chunker
 parameters (`init --from-repo … --copy-chunker-params`) so that copies deduplicate. For s3:
 URLs the bucket is created through boto3 when it is missing. Existing repositories are left
-alone; one whose chunker parameters differ from the primary's is reported.
+alone; one whose chunker parameters differ from the primary's is reported. A repository with
+`immutable_days` gets a bucket with Object Lock (immutable.py); every existing bucket of such a
+repository is checked before anything is created, so a refusal writes nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bulwark.backup import s3
+from bulwark.backup import immutable, s3
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.execute import Restic, Target
 from bulwark.backup.lock import run_lock
@@ -31,6 +33,7 @@ class InitOutcome:
     bucket_created: bool
     chunker_polynomial: str | None
     shares_chunker: bool | None  # None for the primary itself
+    immutable_days: int | None = None
 
 
 def init_repositories(
@@ -46,13 +49,15 @@ def init_repositories(
             for warning in check_secrets(config):
                 report(f"warning: {warning}")
             targets = config.targets()
+            _check_immutable_buckets(config, targets)
             primary = targets[config.primary]
             for name, target in targets.items():
+                days = config.repositories[name].immutable_days
                 step = record.add(StepRecord(step="init", repository=name, ok=False))
                 started = time.monotonic()
                 try:
                     chunker_source = None if name == config.primary else primary
-                    outcome = _init_one(restic, target, chunker_source)
+                    outcome = _init_one(restic, target, chunker_source, days)
                 finally:
                     step.duration = time.monotonic() - started
                 step.ok = True
@@ -77,9 +82,23 @@ def init_repositories(
     return outcomes
 
 
-def _init_one(restic: Restic, target: Target, chunker_source: Target | None) -> InitOutcome:
+def _check_immutable_buckets(config: BackupConfig, targets: dict[str, Target]) -> None:
+    for name, target in targets.items():
+        days = config.repositories[name].immutable_days
+        location = s3.parse_url(target.url) if days else None
+        if days and location and s3.bucket_exists(location, target.env, name):
+            immutable.refuse_unless_immutable(location, target.env, name, days)
+
+
+def _init_one(
+    restic: Restic, target: Target, chunker_source: Target | None, immutable_days: int | None
+) -> InitOutcome:
     bucket_created = False
-    if s3.is_s3(target.url):
+    if s3.is_s3(target.url) and immutable_days:
+        bucket_created = immutable.ensure_bucket(
+            s3.parse_url(target.url), target.env, target.name, immutable_days
+        )
+    elif s3.is_s3(target.url):
         bucket_created = s3.ensure_bucket(s3.parse_url(target.url), target.env, target.name)
     existing = repository_config(restic, target)
     created = existing is None
@@ -93,6 +112,7 @@ def _init_one(restic: Restic, target: Target, chunker_source: Target | None) -> 
         bucket_created=bucket_created,
         chunker_polynomial=existing.get("chunker_polynomial"),
         shares_chunker=None,
+        immutable_days=immutable_days,
     )
 
 
@@ -105,4 +125,6 @@ def _compare_chunkers(outcomes: list[InitOutcome]) -> None:
 def _describe(outcome: InitOutcome) -> str:
     state = "created" if outcome.created else "already exists"
     bucket = " (bucket created)" if outcome.bucket_created else ""
+    if outcome.immutable_days:
+        bucket += f" (immutable: Object Lock {immutable.MODE} {outcome.immutable_days} days)"
     return f"{outcome.repository}: {outcome.url} {state}{bucket}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulwark.backup.actions.drill import latest_source_snapshot, list_snapshots
+from bulwark.backup.classification import tag as class_tag
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.drill.model import Snapshot, SnapshotFile
 from bulwark.backup.errors import BackupError, InputError, ResticError
@@ -189,7 +190,8 @@ def _safety_backup(
         "(policy F17)")
     step = record.add(StepRecord(step="safety-backup", repository=repo.name, ok=False))
     try:
-        result = restic.run(repo, backup_args(occupied, host=config.host, tags=[SAFETY_TAG]))
+        tags = [SAFETY_TAG, class_tag(config.classification)]
+        result = restic.run(repo, backup_args(occupied, host=config.host, tags=tags))
     except ResticError as exc:
         step.error = str(exc)
         raise RestoreFailed(f"safety backup of {target} failed, nothing was restored: {exc}"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import retention, s3, status_object
+from bulwark.backup import classification, immutable, retention, s3, status_object
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.errors import (
     BackupError,
@@ -43,6 +43,7 @@ from bulwark.backup.restic import backup as restic_backup
 from bulwark.backup.restic import copy as restic_copy
 from bulwark.backup.restic import forget as restic_forget
 from bulwark.backup.signals import interruption
+from bulwark.backup.tags import keep_tags
 from bulwark.errors import BulwarkError
 
 Only = Literal["all", "files", "databases"]
@@ -64,11 +65,19 @@ def run_backup(
     *,
     only: Only = "all",
     report: Report = lambda line: None,
+    keep_reason: str | None = None,
 ) -> RunRecord:
-    """Run every step; return the finished record. Raises if anything failed (after recording)."""
+    """Run every step; return the finished record. Raises if anything failed (after recording).
+
+    With `keep_reason` every snapshot of the run is tagged `keep` + `reason:…` (tags.py).
+    """
+    extra_tags = keep_tags(keep_reason)
     records = Records(config)
     records.ensure_dirs()
-    record = RunRecord.start("run", config, {"only": only})
+    options: dict[str, str] = {"only": only}
+    if keep_reason is not None:
+        options["keep"] = keep_reason
+    record = RunRecord.start("run", config, options)
     files = only in ("all", "files") and bool(config.sources)
     databases = config.databases.postgresql if only in ("all", "databases") else []
     if not files and not databases:
@@ -84,7 +93,10 @@ def run_backup(
                 for warning in preflight(config, files=files):
                     report(f"warning: {warning}")
                 targets = config.targets()
-                _Run(config, restic, record, report).steps(targets, files, databases)
+                run = _Run(config, restic, record, report)
+                run.tags = [*config.tags, classification.tag(config.classification),
+                            *extra_tags]
+                run.steps(targets, files, databases)
             finally:
                 stopped = sys.exc_info()[1]
                 record.finish(error=_current_error(),
@@ -138,6 +150,7 @@ class _Run:
         self.restic = restic
         self.record = record
         self.report = report
+        self.tags = list(config.tags)  # every snapshot of the run; + "files" / "postgresql"
 
     def steps(
         self,
@@ -162,6 +175,8 @@ class _Run:
             target = targets[name]
             if self._reachable(target, "copy") and self._copy(primary, target):
                 self._retention(target)
+        for target in targets.values():
+            self._immutable(target)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -171,7 +186,7 @@ class _Run:
             args = restic_backup.backup_args(
                 self.config.sources,
                 host=self.config.host,
-                tags=[*self.config.tags, "files"],
+                tags=[*self.tags, "files"],
                 excludes=inline,
                 exclude_file=exclude_file,
                 one_file_system=self.config.one_file_system,
@@ -205,7 +220,7 @@ class _Run:
             args = restic_backup.stdin_args(
                 postgresql.stdin_filename(db),
                 host=self.config.host,
-                tags=[*self.config.tags, "postgresql", f"db:{db.name}"],
+                tags=[*self.tags, "postgresql", f"db:{db.name}"],
             )
             result = self.restic.run(primary, args, producer=producer, check=False)
             summary = restic_backup.summary(result)
@@ -264,9 +279,13 @@ class _Run:
 
     def _copy(self, primary: Target, target: Target) -> bool:
         with self._step("copy", target) as step:
+            only = classification.copy_filter(  # G22: refused before any data moves
+                self.config.classification, primary.name, target.name,
+                self.config.repositories[target.name].max_classification,
+            )
             result = self.restic.run(
                 target,
-                restic_copy.copy_args(host=self.config.host),
+                [*restic_copy.copy_args(host=self.config.host), *only],
                 source=primary,
                 json_output=False,
             )
@@ -275,6 +294,18 @@ class _Run:
             step.detail = f"{len(summary.copied)} copied, {summary.skipped} already there"
             self.report(f"copy {primary.name} -> {target.name}: {step.detail}")
         return step.ok
+
+    def _immutable(self, target: Target) -> None:
+        """F10: a repository configured immutable whose bucket is not fails the run (exit 1)."""
+        days = self.config.repositories[target.name].immutable_days
+        if not days or self._unusable(target.name):
+            return
+        with self._step("immutable", target):
+            problem = immutable.shortfall(s3.parse_url(target.url), target.env, target.name, days)
+            if problem:
+                raise immutable.NotImmutable(
+                    f"repository {target.name} has immutable_days {days} but {problem}"
+                )
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 One `restic snapshots` per repository; the size comes from the storage itself (directory walk
 for local repositories, an object listing for S3) and only falls back to `restic stats` for
 other backends. Last success and last failure come from state.json, written by every run.
+A repository with `immutable_days` also reports whether its bucket enforces it (immutable.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bulwark.backup import s3
+from bulwark.backup import immutable, s3
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.execute import Restic, Target, redact_url
 from bulwark.backup.records import Records
@@ -34,6 +35,8 @@ class RepositoryStatus:
     last_failure: dict[str, Any] | None = None
     size_bytes: int | None = None
     error: str | None = None
+    immutable_days: int | None = None
+    immutable_problem: str | None = None  # what the bucket lacks (F10); the status exits 1
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +66,11 @@ def repository_status(config: BackupConfig, restic: Restic) -> list[RepositorySt
                     timespec="seconds"
                 )
             status.size_bytes = _size(restic, target)
+            status.immutable_days = config.repositories[name].immutable_days
+            if status.immutable_days:
+                status.immutable_problem = immutable.shortfall(
+                    s3.parse_url(target.url), target.env, name, status.immutable_days
+                )
         except BulwarkError as exc:
             status.error = str(exc)
         statuses.append(status)

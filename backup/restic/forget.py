@@ -14,7 +14,8 @@ from bulwark.backup.execute import ResticResult
 
 #: Safety snapshots taken before a restore are kept permanently (policy F20 allows "per
 #: retention or permanently"; we choose permanently) — delete them by hand with restic forget.
-KEEP_TAGS = ("pre-restore",)
+#: So are those of `run --keep` (F19, F35: before a risky change; tags.py).
+KEEP_TAGS = ("pre-restore", "keep")
 
 
 def forget_args(

@@ -1,0 +1,52 @@
+"""The backup_agent role's config template carries classification, immutable_days and
+max_classification into a config that bulwark.backup accepts (rendered by Ansible itself)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bulwark.backup.config import load_config
+from tests.integration.backup.conftest import clean_env
+
+pytestmark = pytest.mark.integration
+
+ROLE = Path(__file__).resolve().parents[3] / "roles" / "backup_agent"
+
+
+def test_template_renders_classification_and_immutability(tmp_path: Path) -> None:
+    (tmp_path / "restic.pass").write_text("x\n")
+    variables = {
+        "bulwark_backup_agent_sources": ["/etc"], "bulwark_backup_agent_exclude": [],
+        "_bulwark_backup_agent_password_file": str(tmp_path / "restic.pass"),
+        "bulwark_backup_agent_state_dir": str(tmp_path / "state"),
+        "bulwark_backup_agent_metrics_file": "",
+        "bulwark_backup_agent_retention": {"daily": 7},
+        "bulwark_backup_agent_classification": "confidential",
+        "bulwark_backup_agent_config_dir": str(tmp_path),
+        "bulwark_backup_agent_databases": {"postgresql": []},
+        "bulwark_backup_agent_repositories": {
+            "primary": {"url": "/var/backups/bulwark"},
+            "offsite": {"url": "s3:https://s3.example.com/vault/web1", "env": {"A": "b"},
+                        "immutable_days": 30, "max_classification": "top-secret"},
+        },
+        "ansible_python_interpreter": sys.executable,
+    }
+    rendered = tmp_path / "backup.yml"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "-i", "localhost,",
+         "-c", "local", "-m", "ansible.builtin.template",
+         "-a", f"src={ROLE / 'templates' / 'backup.yml.j2'} dest={rendered}",
+         "-e", json.dumps(variables)],
+        capture_output=True, text=True, timeout=300, check=False, env=clean_env(),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = load_config(rendered)
+    assert config.classification == "confidential"
+    assert config.repositories["offsite"].immutable_days == 30
+    assert config.repositories["offsite"].max_classification == "top-secret"
+    assert config.repositories["primary"].max_classification is None
