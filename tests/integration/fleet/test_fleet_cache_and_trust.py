@@ -81,10 +81,12 @@ def test_a_repeated_run_reads_only_changed_objects(
     assert cache_file.stat().st_mode & 0o777 == 0o600
     assert tmp_path.stat().st_mode & 0o077 == 0 or tmp_path.exists()
 
+    written = cache_file.stat().st_mtime_ns
     calls.clear()
     again = collect([store], cache_dir=tmp_path)
     assert calls == {"ListObjectsV2": 1} and again.read == 0
     assert summaries(again) == summaries(first)
+    assert cache_file.stat().st_mtime_ns == written  # nothing changed: nothing rewritten
 
     # One host reports a failed run, another object goes away: one GET, and the view follows.
     plant(s3_server, bucket, "fleet/host05.bulwark-status.json",
