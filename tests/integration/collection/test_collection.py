@@ -99,6 +99,21 @@ def test_the_artefact_holds_roles_and_playbooks_only(installed: Installed) -> No
     assert runtime["requires_ansible"] == ">=2.17.0,<2.20.0"
 
 
+def test_a_clean_checkout_builds(tmp_path: Path) -> None:
+    """`git archive HEAD` (what a fresh clone has, symlinks included) builds the same shape."""
+    source = tmp_path / "checkout"
+    source.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    built = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path",
+                            str(tmp_path / "out"), str(source)], capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert built.returncode == 0, built.stderr
+    with tarfile.open(tmp_path / "out" / "bulwark-hardening-0.1.0.tar.gz") as tar:
+        assert {name.split("/")[0] for name in tar.getnames()} == ARTEFACT_TOP
+
+
 def test_ansible_doc_shows_the_role_argument_spec(installed: Installed) -> None:
     done = installed.run("ansible-doc", "-t", "role", "bulwark.hardening.ssh")
     assert done.returncode == 0, done.stderr
