@@ -74,6 +74,7 @@ def run_backup(
     if not files and not databases:
         raise InputError(f"--only {only}: the config has nothing of that kind to back up")
     key = config.config_id
+    unreachable: set[str] = set()
     try:
         with run_lock(config.state_dir, key, what=str(config.path)):
             interrupted = records.recover(key)
@@ -84,7 +85,8 @@ def run_backup(
                 for warning in preflight(config, files=files):
                     report(f"warning: {warning}")
                 targets = config.targets()
-                _Run(config, restic, record, report).steps(targets, files, databases)
+                _Run(config, restic, record, report, unreachable).steps(
+                    targets, files, databases)
             finally:
                 stopped = sys.exc_info()[1]
                 record.finish(error=_current_error(),
@@ -96,9 +98,10 @@ def run_backup(
             record.finish(error=interruption(exc) or str(exc),
                           interrupted=interruption(exc) is not None)
             records.save(record)
-        status_object.publish(config, record, report=report)  # warns; the run's error wins
+        # warns; the run's error wins
+        status_object.publish(config, record, report=report, unreachable=unreachable)
         raise
-    uploads = status_object.publish(config, record, report=report)
+    uploads = status_object.publish(config, record, report=report, unreachable=unreachable)
     _raise_for(record)
     if uploads:  # the run itself succeeded: a fleet that cannot see it must not look fine
         raise status_object.StatusUploadFailed("; ".join(str(failure) for failure in uploads))
@@ -133,11 +136,13 @@ def _raise_for(record: RunRecord) -> None:
 
 
 class _Run:
-    def __init__(self, config: BackupConfig, restic: Restic, record: RunRecord, report: Report):
+    def __init__(self, config: BackupConfig, restic: Restic, record: RunRecord, report: Report,
+                 unreachable: set[str]):
         self.config = config
         self.restic = restic
         self.record = record
         self.report = report
+        self.unreachable = unreachable  # repositories whose endpoint did not answer the probe
 
     def steps(
         self,
@@ -284,7 +289,12 @@ class _Run:
             return True
         with self._step(step_name, target, record_success=False) as step:
             location = s3.parse_url(target.url)
-            if not s3.bucket_exists(location, target.env, target.name):
+            try:
+                exists = s3.bucket_exists(location, target.env, target.name, quick=True)
+            except RepositoryUnreachable:
+                self.unreachable.add(target.name)
+                raise
+            if not exists:
                 raise RepositoryNotFound(
                     f"repository {target.name}: bucket {location.bucket} does not exist at "
                     f"{location.endpoint} (run `bulwark backup init`)",
