@@ -191,9 +191,11 @@ class BackupConfig(_Model):
 
     @property
     def config_id(self) -> str:
-        """Short stable id of this config (its resolved path): names the run lock."""
-        key = str(self._path.resolve()) if self._path else self.model_dump_json()
-        return hashlib.sha256(key.encode()).hexdigest()[:12]
+        """Short stable id of the repositories this config writes to: names the run lock, so
+        the same config under two names (or two configs sharing repositories) never run at
+        once. Local paths are resolved (symlinks, `..`); other URLs are taken as written."""
+        urls = sorted(_canonical_url(repo.url) for repo in self.repositories.values())
+        return hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
 
     def check_password(self) -> None:
         """An unreadable or empty password_file is reported before anything runs."""
@@ -217,6 +219,11 @@ class BackupConfig(_Model):
     def targets(self) -> dict[str, Target]:
         """Every repository as an execute.Target, primary first; env_files are read here."""
         return {name: self.target(name) for name in [self.primary, *self.secondaries]}
+
+
+def _canonical_url(url: str) -> str:
+    path = url.removeprefix("local:")
+    return str(Path(path).resolve()) if path.startswith("/") else url
 
 
 def load_env_file(path: Path) -> dict[str, str]:

@@ -387,6 +387,8 @@ class Restic:
         error: type[ResticError], target: Target, args: Sequence[str], result: ResticResult
     ) -> ResticError:
         detail = _last_meaningful_line(result.stderr)
+        if error is SnapshotIncomplete:
+            detail = _unreadable_files(result.stderr) or detail
         command = next((arg for arg in args if not arg.startswith("-")), "restic")
         reason = error.reason
         if error is ResticError or (detail and error is SnapshotIncomplete):
@@ -539,6 +541,33 @@ def _stop(child: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
+
+
+def _unreadable_files(stderr: str, shown: int = 5) -> str:
+    """"3 files unreadable: /a (open: permission denied), …, and 2 more" from restic's JSON
+    error lines (0.14 gives Op/Path/Err, later versions a message); "" if there are none."""
+    found: list[str] = []
+    for line in stderr.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(document, dict) or document.get("message_type") != "error":
+            continue
+        error = document.get("error") or {}
+        why = error.get("message") if isinstance(error, dict) else None
+        if not why and isinstance(error, dict) and isinstance(error.get("Err"), int):
+            why = f"{error.get('Op') or 'read'}: {os.strerror(error['Err']).lower()}"
+        found.append(f"{document.get('item') or error.get('Path') or '?'} ({why or 'error'})")
+    if not found:
+        return ""
+    # The runner keeps only the last STDERR_TAIL_LINES lines of stderr.
+    count = f"at least {len(found)}" if len(stderr.splitlines()) >= STDERR_TAIL_LINES else str(
+        len(found))
+    more = f", and {len(found) - shown} more" if len(found) > shown else ""
+    return f"{count} unreadable: {', '.join(found[:shown])}{more}"
 
 
 def _last_meaningful_line(stderr: str) -> str:

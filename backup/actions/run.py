@@ -79,7 +79,8 @@ def run_backup(
         with run_lock(config.state_dir, key, what=str(config.path)):
             interrupted = records.recover(key)
             if interrupted is not None:
-                report(f"note: the previous {interrupted.get('command')} run was killed; logged")
+                report(f"note: the previous bulwark backup {interrupted.get('command')} was "
+                       "killed before it finished; logged as interrupted")
             records.begin(record, key)
             try:
                 for warning in preflight(config, files=files):
