@@ -81,7 +81,6 @@ class DrillOutcome:
 
 def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> DrillOutcome:
     """Drill every repository (or the one named); write one report per repository."""
-    check_secrets(config)
     targets = config.targets()
     if options.repository is not None and options.repository not in targets:
         raise InputError(
@@ -91,6 +90,7 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
     names = [options.repository] if options.repository else list(targets)
     records = Records(config)
     records.ensure_dirs()  # an unwritable state_dir stops the drill before it restores anything
+    check_secrets(config)
     driller = _Driller(config, restic, targets, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
