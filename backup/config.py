@@ -27,6 +27,7 @@ The file (keys are stable; documented in backup/README.md):
     status_object: true                     # after each run and drill, upload a small status
                                             # JSON next to every S3 repository (for
                                             # `bulwark fleet status`); false to switch it off
+    drill: {max_files: 500, max_bytes: 536870912, check_slices: 13}   # see drill/settings.py
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from pydantic import (
 )
 
 from bulwark.backup import retention, s3, yaml_strict
+from bulwark.backup.drill.settings import DrillSettings
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -154,6 +156,7 @@ class BackupConfig(_Model):
     )
     databases: Databases = Databases()
     status_object: bool = True
+    drill: DrillSettings = DrillSettings()
 
     _path: Path | None = PrivateAttr(default=None)
 
