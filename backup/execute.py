@@ -76,18 +76,14 @@ _EXIT_CODES: dict[int, type[ResticError]] = {
 }
 # Storage that refuses for a reason no wait will fix. Before the lock pattern: restic reports
 # a read-only repository as "unable to create lock" after retrying for most of a minute.
-# Permission denied only with the repository in the line: an unreadable source file says it too.
+# Only lines about the repository count: an unreadable source file, or a restore target that
+# is read-only or full, says the same words about another place.
+_REPOSITORY_OP = (r"(unable to open (repository|config file)|unable to create lock|"
+                  r"unable to save snapshot|Save\(<|Load\(<|ReadDir|List\(|Stat\().*")
 _STORAGE_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
-    (re.compile(r"read-only file system", re.IGNORECASE), RepositoryReadOnly),
-    (re.compile(r"no space left on device", re.IGNORECASE), RepositoryFull),
-    (
-        re.compile(
-            r"(unable to open (repository|config file)|unable to create lock|Save\(<|Load\(<"
-            r"|ReadDir|List\(|Stat\().*permission denied",
-            re.IGNORECASE,
-        ),
-        RepositoryPermissionDenied,
-    ),
+    (re.compile(_REPOSITORY_OP + "read-only file system", re.IGNORECASE), RepositoryReadOnly),
+    (re.compile(_REPOSITORY_OP + "no space left on device", re.IGNORECASE), RepositoryFull),
+    (re.compile(_REPOSITORY_OP + "permission denied", re.IGNORECASE), RepositoryPermissionDenied),
 ]
 # restic < 0.17 exits 1 for all of these; the text is stable from 0.14 to 0.18.
 _STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [

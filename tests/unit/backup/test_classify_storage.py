@@ -48,3 +48,9 @@ def test_an_incomplete_snapshot_names_the_unreadable_files() -> None:
         "7 unreadable: /src/s1 (open: permission denied), /src/s2 (open: permission denied), "
         "/src/s3 (open: permission denied), /src/s4 (open: permission denied), "
         "/src/s5 (open: permission denied), and 2 more")
+
+
+def test_a_read_only_or_full_restore_target_is_not_the_repository() -> None:
+    for words in ("read-only file system", "no space left on device"):
+        line = f"ignoring error for /srv/shop/a.csv: open /restore/srv/shop/a.csv: {words}"
+        assert classify(1, line) not in (RepositoryReadOnly, RepositoryFull)
