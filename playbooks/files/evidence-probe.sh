@@ -84,7 +84,8 @@ stat -c '%n %a %U %G' /etc/shadow /etc/gshadow /etc/passwd /etc/group /etc/sudoe
   /etc/ssh/sshd_config /etc/crontab /etc/bulwark /etc/bulwark/* /var/lib/bulwark \
   /var/lib/bulwark/* /etc/ssh/ssh_host_*_key /root /var/log/bulwark \
   /var/lib/aide/aide.db /var/lib/aide/aide.db.gz /etc/cron.allow /etc/at.allow \
-  /var/lib/bulwark/accounts/weak-passwords.json 2>/dev/null
+  /var/lib/bulwark/accounts/weak-passwords.json /etc/cron.d /var/log/auth.log \
+  $(awk '$1 == "url:" && $2 ~ /^\// {print $2}' /etc/bulwark/*.yml 2>/dev/null) 2>/dev/null
 section "packages"
 dpkg-query -W -f '${Package} ${db:Status-Abbrev}\n' 2>/dev/null | awk '$2 ~ /^ii/ {print $1}'
 section "statoverride"
@@ -92,7 +93,7 @@ dpkg-statoverride --list 2>/dev/null
 section "sysctl"
 sysctl -a 2>/dev/null | grep -E '^(net\.ipv4\.(ip_forward|conf\.all\.(accept_redirects|send_redirects|accept_source_route|rp_filter|log_martians)|tcp_syncookies|icmp_echo_ignore_broadcasts)|net\.ipv6\.conf\.all\.accept_(redirects|ra)|kernel\.(randomize_va_space|kptr_restrict|dmesg_restrict|yama\.ptrace_scope)|fs\.(suid_dumpable|protected_(hardlinks|symlinks)))'
 section "modprobe"
-for m in usb-storage cramfs dccp sctp firewire-core; do
+for m in usb-storage cramfs freevxfs dccp sctp rds tipc firewire-core; do
   printf '%s ' "$m"; modprobe -n -v "$m" 2>&1 | tr '\n' ' '; echo
 done
 section "mounts"
@@ -125,4 +126,12 @@ section "rkhunter-conf"
 grep -hE '^(UPDATE_MIRRORS|MIRRORS_MODE|WEB_CMD)' /etc/rkhunter.conf.local 2>/dev/null
 section "clamav-log"
 ls -l --time-style=+%s /var/log/bulwark /var/log/clamav 2>/dev/null | head -40
+section "coredump"
+grep -rhE '^[^#]*\bcore\b' /etc/security/limits.conf /etc/security/limits.d 2>/dev/null
+systemd-analyze cat-config systemd/coredump.conf 2>/dev/null | grep -E '^(Storage|ProcessSizeMax)='
+section "freshclam"
+grep -hE '^Checks\s' /etc/clamav/freshclam.conf 2>/dev/null
+section "authorized-keys"
+getent passwd | while IFS=: read -r u _ uid _ _ home _; do
+  [ -s "$home/.ssh/authorized_keys" ] && echo "$u"; done
 section "end"

@@ -526,3 +526,75 @@ def check_inactive(ev: dict[str, Any], ctx: Context) -> Finding:
     m = re.search(r"INACTIVE=(-?\d+)", text)
     value = int(m.group(1)) if m else -1
     return ok(f"INACTIVE={value}") if value >= 0 else fail(f"INACTIVE={value} (never disabled)")
+
+
+@control("C12-maxsessions", "SSH sessions per connection limited (MaxSessions ≤ 4)", by="role ssh")
+def check_max_sessions(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _sshd_number(ev, "maxsessions", 1, 4)
+
+
+def _sshd_is(ev: dict[str, Any], key: str, want: str) -> Finding:
+    value, problem = _sshd_value(ev, key)
+    if problem:
+        return problem
+    return ok(f"{key} {value}") if value == want else fail(f"{key} {value} (wanted {want})")
+
+
+@control("C12-userenv", "Users cannot pass environment to sshd (PermitUserEnvironment no)",
+         by="role ssh")
+def check_user_env(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _sshd_is(ev, "permituserenvironment", "no")
+
+
+@control("C12-strictmodes", "sshd refuses keys in group/world-writable homes (StrictModes)",
+         by="role ssh")
+def check_strict_modes(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _sshd_is(ev, "strictmodes", "yes")
+
+
+@control("E5-lastlog", "Users see their last login on SSH login (PrintLastLog)", by="role ssh")
+def check_print_lastlog(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _sshd_is(ev, "printlastlog", "yes")
+
+
+@control("G5-rsa-size", "SSH refuses RSA keys shorter than 3072 bits (RequiredRSASize)",
+         by="role ssh")
+def check_rsa_size(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _sshd_number(ev, "requiredrsasize", 3072, 16384)
+
+
+@control("G5-hostkeys", "Only ed25519 and RSA host keys exist (no DSA/ECDSA files)",
+         by="role ssh (host keys)")
+def check_host_key_files(ev: dict[str, Any], ctx: Context) -> Finding:
+    if not probe.has_probe(ev):
+        return _NO_PROBE
+    keys = sorted(p for p in probe.stats(ev) if p.startswith("/etc/ssh/ssh_host_"))
+    weak = [p for p in keys if "_dsa_" in p or "_ecdsa_" in p]
+    return fail(f"weak host keys present: {', '.join(weak)}") if weak else ok(
+        f"host keys: {', '.join(k.rsplit('/', 1)[1] for k in keys)}")
+
+
+@control("B27-sudoers-mode", "/etc/sudoers is read-only for root (0440)", by="role accounts")
+def check_sudoers_mode(ev: dict[str, Any], ctx: Context) -> Finding:
+    return _mode_check(ev, "/etc/sudoers", 0o440, {"root"})
+
+
+@control("C13-keys", "Only the inventory's admins have SSH authorized keys", by="role accounts")
+def check_authorized_keys(ev: dict[str, Any], ctx: Context) -> Finding:
+    if not probe.has_probe(ev):
+        return _NO_PROBE
+    users = probe.section(ev, "authorized-keys").split()
+    extra = sorted(set(users) - set(_admins(ev)))
+    return fail(f"authorized_keys of non-admins: {', '.join(extra)}") if extra else ok(
+        f"authorized keys only for admins: {', '.join(sorted(users)) or 'none'}")
+
+
+@control("B34-faillock-conf", "faillock locks after a bounded number of failures for ≥ 15 min",
+         by="role accounts (faillock)")
+def check_faillock_conf(ev: dict[str, Any], ctx: Context) -> Finding:
+    conf = facts.key_values(facts.file_text(ev, "/etc/security/faillock.conf"))
+    deny, unlock = _int(conf.get("deny"), 3), _int(conf.get("unlock_time"), 600)
+    shown = f"deny={deny}, unlock_time={unlock}"
+    if "pam_faillock" not in facts.pam_modules(ev, "/etc/pam.d/common-auth"):
+        return fail(f"pam_faillock not active ({shown} unused)")
+    return ok(shown) if 1 <= deny <= 10 and (unlock == 0 or unlock >= 900) else fail(shown)

@@ -320,7 +320,8 @@ def check_drill(ev: dict[str, Any], ctx: Context) -> Finding:
         restore = doc.get("restore") or {}
         rto = f"RTO {restore.get('seconds')} s for {restore.get('bytes')} bytes"
         if not doc.get("ok"):
-            problems.append(f"{name}: newest drill FAILED ({'; '.join(doc.get('errors') or [])[:120]}"
+            errors = '; '.join(doc.get('errors') or [])[:120]
+            problems.append(f"{name}: newest drill FAILED ({errors}"
                             f"{'' if doc.get('errors') else rto})")
         elif ended is None or (ctx.now - ended) / 86400 > limit:
             problems.append(f"{name}: newest passing drill older than {limit:.0f} days")
@@ -402,3 +403,55 @@ def check_ops_logged(ev: dict[str, Any], ctx: Context) -> Finding:
     if newest and "drill" not in commands:
         problems.append("drills ran but none is in the run log")
     return verdict(problems, f"commands recorded: {', '.join(sorted(commands))}")
+
+
+@control("G3-config-dir", "/etc/bulwark (configs and secrets) is root-only",
+         by="role backup_agent")
+def check_config_dir(ev: dict[str, Any], ctx: Context) -> Finding:
+    if not configs(ev)[0]:
+        return _no_config(ev)
+    st = probe.stats(ev).get("/etc/bulwark")
+    if st is None:
+        return unknown("/etc/bulwark not stat'ed")
+    return ok(f"/etc/bulwark {st.mode:04o} {st.owner}") if not st.mode & 0o007 and \
+        st.owner == "root" else fail(f"/etc/bulwark {st.mode:04o} {st.owner}:{st.group}")
+
+
+@control("G3-repo-mode", "Local repositories are not readable by others", by="bulwark backup")
+def check_local_repo_mode(ev: dict[str, Any], ctx: Context) -> Finding:
+    local = [r for r in repositories(ev) if r.url.startswith("/")]
+    if not repositories(ev):
+        return _no_config(ev)
+    if not local:
+        return na("no local repository")
+    stats = probe.stats(ev)
+    problems = []
+    for r in local:
+        st = stats.get(r.url.rstrip("/")) or stats.get(r.url)
+        if st is None:
+            problems.append(f"{r.name}: {r.url} missing")
+        elif st.mode & 0o007:
+            problems.append(f"{r.name}: {r.url} mode {st.mode:04o}")
+    return verdict(problems, ", ".join(f"{r.name} {r.url} not accessible to others"
+                                       for r in local))
+
+
+@control("E7-runlog", "The backup run log cannot be altered by non-root users",
+         by="bulwark backup (runs.jsonl)")
+def check_runlog_mode(ev: dict[str, Any], ctx: Context) -> Finding:
+    st = probe.stats(ev).get(f"{DEFAULT_STATE_DIR}/runs.jsonl")
+    if st is None:
+        return fail("no run log (runs.jsonl)")
+    return ok(f"runs.jsonl {st.mode:04o} {st.owner}") if not st.mode & 0o022 and \
+        st.owner == "root" else fail(f"runs.jsonl {st.mode:04o} {st.owner}:{st.group}")
+
+
+@control("F27", "Every configured primary repository has a drill report on the host",
+         by="bulwark backup drill (reports)")
+def check_drill_reports(ev: dict[str, Any], ctx: Context) -> Finding:
+    repos, newest, unreadable = _drilled(ev)
+    if not repos:
+        return _no_config(ev)
+    missing = sorted({r.name for r in repos if r.primary} - set(newest))
+    problems = [f"no drill report for {', '.join(missing)}"] if missing else []
+    return verdict(problems + unreadable, f"drill reports for {', '.join(sorted(newest))}")

@@ -251,3 +251,15 @@ def check_inetd(ev: dict[str, Any], ctx: Context) -> Finding:
     present = probe.section(ev, "inetd").split()
     return fail(f"inetd configuration present: {', '.join(present)}") if present else ok(
         "no /etc/inetd.conf or /etc/xinetd.d")
+
+
+@control("C3-ipv6", "The firewall filters IPv6 too (inet or ip6 input chain)", by="role firewall")
+def check_ipv6_filter(ev: dict[str, Any], ctx: Context) -> Finding:
+    items, reason = _nft(ev)
+    if items is None:
+        return fail(reason)
+    base, _ = _chains(items, "input")
+    families = sorted({str(c.get("family")) for c in base if c.get("policy") == "drop"})
+    return ok(f"drop-policy input chains in: {', '.join(families)}") if \
+        {"inet", "ip6"} & set(families) else fail(
+        f"no inet/ip6 input chain with policy drop ({families or 'none'}): IPv6 is open")
