@@ -437,8 +437,11 @@ def _modules_blocked(ev: dict[str, Any], names: tuple[str, ...]) -> Finding:
     if not probe.has_probe(ev):
         return _NO_PROBE
     text = probe.section(ev, "modprobe")
+    conf = facts.file_text(ev, "/etc/modprobe.d/bulwark-blacklist.conf")
+    # modprobe -n shows the effective rule; containers often lack kmod, then the file decides.
     loadable = [m for m in names
-                if not re.search(rf"^{m} .*install /bin/(false|true)", text, re.M)]
+                if not re.search(rf"^{m} .*install /bin/(false|true)", text, re.M)
+                and not re.search(rf"^\s*install\s+{m}\s+/bin/(false|true)", conf, re.M)]
     return fail(f"loadable: {', '.join(loadable)}") if loadable else ok(
         f"{', '.join(names)} map to /bin/false")
 

@@ -10,6 +10,7 @@ Policy controls that no check covers are listed by ``catalogue.unassessed()`` wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -69,7 +70,28 @@ class Control:
     check: Check
 
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """The Ansible roles (or `backup_agent` for the backup tool) whose work this checks."""
+        found = {r for r in ROLES if re.search(rf"\b{r}\b", self.by)}
+        if "bulwark backup" in self.by:
+            found.add("backup_agent")
+        return frozenset(found)
+
+
+# Role names as in roles/: a Molecule scenario asks for the checks of the roles it converged.
+ROLES = ("accounts", "audit", "backup_agent", "baseline", "firewall", "intrusion", "kernel",
+         "logging", "patching", "services", "ssh", "timesync")
+
 REGISTRY: list[Control] = []
+
+
+def for_roles(roles: set[str]) -> list[Control]:
+    """The checks of the given roles (unknown role names: ValueError naming them)."""
+    unknown_roles = sorted(roles - set(ROLES))
+    if unknown_roles:
+        raise ValueError(f"unknown role(s): {', '.join(unknown_roles)} (roles: {', '.join(ROLES)})")
+    return [c for c in REGISTRY if c.roles & roles]
 
 
 def control(id: str, title: str, *, by: str) -> Callable[[Check], Check]:

@@ -195,7 +195,8 @@ def expand(ev: dict[str, Any]) -> dict[str, Any]:
     probe's sections. Idempotent; keys already present (older evidence files) are kept."""
     if "probe" not in ev or ev.get("_expanded"):
         return ev
-    ev["probe"] = _ANSI.sub("", str(ev.get("probe") or ""))
+    # The script module's output comes through a pty: CRLF line ends, maybe colours.
+    ev["probe"] = _ANSI.sub("", str(ev.get("probe") or "")).replace("\r\n", "\n")
     ev.pop("_sections", None)
     secs = sections(ev)
     files = {n[5:]: t + "\n" for n, t in secs.items() if n.startswith("file ")}

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bulwark.errors import BulwarkError
 from bulwark.report import catalogue, facts
-from bulwark.report.controls import REGISTRY, Status, Thresholds
+from bulwark.report.controls import REGISTRY, Control, Status, Thresholds
 from bulwark.report.evaluate import HostReport, covered_policies, totals
 from bulwark.report.waivers import Waiver
 
@@ -25,11 +25,13 @@ class OutputError(BulwarkError):
     """The report directory cannot be created or written."""
 
 
-def catalogue_doc() -> list[dict[str, Any]]:
+def catalogue_doc(selected: list[Control] | None = None) -> list[dict[str, Any]]:
     """Every check (assessed: true) and every policy control no check covers, with the reason."""
     checks = [{"id": c.id, "policy": c.policy, "top15": c.top15, "title": c.title,
                "quote": c.quote, "source": c.source, "family": c.family, "implemented_by": c.by,
-               "assessed": True} for c in REGISTRY]
+               "roles": sorted(c.roles), "assessed": True} for c in selected or REGISTRY]
+    if selected is not None:
+        return checks
     rest = []
     for cid, reason in catalogue.unassessed(covered_policies()):
         e = catalogue.entry(cid)
@@ -40,13 +42,14 @@ def catalogue_doc() -> list[dict[str, Any]]:
 
 
 def to_json(hosts: list[HostReport], now: float, inventory: str,
-            waivers: list[Waiver] | None = None) -> dict[str, Any]:
+            waivers: list[Waiver] | None = None,
+            selected: list[Control] | None = None) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "bulwark.compliance-report",
         "generated_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
         "inventory": inventory,
-        "controls": catalogue_doc(),
+        "controls": catalogue_doc(selected),
         "hosts": [
             {"name": h.name, "address": h.address, "port": h.port,
              "gathered": h.evidence is not None, "problem": h.problem or None,
@@ -64,7 +67,7 @@ def to_json(hosts: list[HostReport], now: float, inventory: str,
                         for h in hosts for cid, w in h.waivers.items()],
             "expired": [w.as_dict() for w in waivers or [] if w.expired(now)],
         },
-        "summary": {"hosts": len(hosts), "controls": len(REGISTRY),
+        "summary": {"hosts": len(hosts), "controls": len(selected or REGISTRY),
                     "policy_controls_assessed": len(covered_policies()),
                     "policy_controls_not_assessed": len(catalogue.unassessed(
                         covered_policies())),

@@ -23,7 +23,8 @@ KNOWN = {c.id for c in REGISTRY} | set(catalogue.controls())
 def inventory(tmp_path: Path) -> Path:
     path = tmp_path / "hosts.yml"
     path.write_text("all:\n  children:\n    lab:\n      hosts:\n"
-                    "        lab1: {ansible_host: 127.0.0.1}\n        lab2: {ansible_host: 127.0.0.1}\n"
+                    "        lab1: {ansible_host: 127.0.0.1}\n"
+                    "        lab2: {ansible_host: 127.0.0.1}\n"
                     "    web:\n      hosts:\n        web1: {ansible_host: 127.0.0.1}\n")
     return path
 
