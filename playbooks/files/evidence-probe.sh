@@ -40,7 +40,7 @@ grep -rlE 'trusted=yes|Trusted:[[:space:]]*yes' /etc/apt/sources.list /etc/apt/s
 section "listening"
 ss --tcp --udp --listening --numeric --no-header --processes 2>&1
 section "services"
-systemctl list-units --type=service --all --plain --no-legend --no-pager 2>&1
+systemctl list-units --type=service --all --full --plain --no-legend --no-pager 2>&1
 section "clamav"
 stat -c '%Y' /var/lib/clamav/daily.* 2>/dev/null | sort -n | tail -n 1
 section "journal"
@@ -76,9 +76,9 @@ nft -j list ruleset 2>&1
 section "nft-rc"
 command -v nft >/dev/null 2>&1 && echo installed || echo missing
 section "timers"
-systemctl list-timers --all --no-legend --no-pager 2>&1
+systemctl list-timers --all --full --no-legend --no-pager 2>&1
 section "unit-files"
-systemctl list-unit-files --no-legend --no-pager --type=timer,service 2>&1
+systemctl list-unit-files --full --no-legend --no-pager --type=timer,service 2>&1
 section "stat"
 stat -c '%n %a %U %G' /etc/shadow /etc/gshadow /etc/passwd /etc/group /etc/sudoers \
   /etc/ssh/sshd_config /etc/crontab /etc/bulwark /etc/bulwark/* /var/lib/bulwark \

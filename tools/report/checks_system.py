@@ -297,8 +297,8 @@ def check_usb_storage(ev: dict[str, Any], ctx: Context) -> Finding:
         return _NO_PROBE
     conf = facts.file_text(ev, "/etc/modprobe.d/bulwark-blacklist.conf")
     blocked = [m for m in ("usb-storage", "firewire-core")
-               if re.search(rf"install\s+{m}\s+/bin/(false|true)", conf)
-               or re.search(rf"^{m} .*install /bin/(false|true)", text, re.M)]
+               if re.search(rf"install\s+{m}\s+\S*/(false|true)\b", conf)
+               or re.search(rf"^{m} .*install \S*/(false|true)\b", text, re.M)]
     missing = [m for m in ("usb-storage", "firewire-core") if m not in blocked]
     return fail(f"module loadable: {', '.join(missing)}") if missing else ok(
         "usb-storage and firewire-core map to /bin/false")
@@ -440,8 +440,8 @@ def _modules_blocked(ev: dict[str, Any], names: tuple[str, ...]) -> Finding:
     conf = facts.file_text(ev, "/etc/modprobe.d/bulwark-blacklist.conf")
     # modprobe -n shows the effective rule; containers often lack kmod, then the file decides.
     loadable = [m for m in names
-                if not re.search(rf"^{m} .*install /bin/(false|true)", text, re.M)
-                and not re.search(rf"^\s*install\s+{m}\s+/bin/(false|true)", conf, re.M)]
+                if not re.search(rf"^{m} .*install \S*/(false|true)\b", text, re.M)
+                and not re.search(rf"^\s*install\s+{m}\s+\S*/(false|true)\b", conf, re.M)]
     return fail(f"loadable: {', '.join(loadable)}") if loadable else ok(
         f"{', '.join(names)} map to /bin/false")
 

@@ -12,6 +12,7 @@ The test prints every check never seen failing; only the documented ones may rem
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,9 +99,17 @@ PLANTS: dict[str, str] = {
 
 @pytest.fixture(scope="module")
 def site_inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A freshly provisioned e-site (about 6 minutes on an idle 2-core machine, far more
+    under load). BULWARK_E_SITE_INVENTORY=DIR uses an e-site provisioned beforehand with
+    `python -m tests.fixtures.sitehost DIR` instead; the test plants violations on it and
+    removes it, so such a host serves one run."""
     from bulwark.lab import hosts
 
-    inv = sitehost.provision(tmp_path_factory.mktemp("e-site"), SITE, sitehost.SITE_PORT)
+    given = os.environ.get("BULWARK_E_SITE_INVENTORY")
+    if given:
+        inv = Path(given)
+    else:
+        inv = sitehost.provision(tmp_path_factory.mktemp("e-site"), SITE, sitehost.SITE_PORT)
     yield inv
     hosts.remove_host(SITE)
 
