@@ -234,3 +234,13 @@ def test_machine_level_checks_fail_on_a_machine_without_them(ctx: Context, contr
     ev["probe"] = ev["probe"].replace("### container\nyes", "### container\nno")
     finding = _findings(ev, ctx)[control]
     assert finding.status is Status.FAIL, finding
+
+
+def test_checks_of_a_role_for_molecule_verify() -> None:
+    from bulwark.report.controls import for_roles
+
+    ssh = {c.id for c in for_roles({"ssh"})}
+    assert {"C12", "C12-root", "G5", "C13"} <= ssh and "F2" not in ssh
+    assert "F28" in {c.id for c in for_roles({"backup_agent"})}
+    with pytest.raises(ValueError, match="unknown role"):
+        for_roles({"nosuchrole"})
