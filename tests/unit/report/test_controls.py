@@ -222,10 +222,9 @@ def test_secret_file_modes(ctx: Context) -> None:
 
 def test_disabled_backup_timer_and_unattended_upgrades_fail(ctx: Context) -> None:
     ev = _hardened()
-    raw = _replace_section(load("hardened"), "unit-files", probe.section(ev, "unit-files")
-                           .replace("bulwark-backup.timer enabled", "bulwark-backup.timer disabled")
-                           .replace("apt-daily-upgrade.timer enabled",
-                                    "apt-daily-upgrade.timer disabled"))
+    units = re.sub(r"(?m)^(bulwark-backup\.timer|apt-daily-upgrade\.timer)\s+enabled",
+                   r"\1 disabled", probe.section(ev, "unit-files"))
+    raw = _replace_section(load("hardened"), "unit-files", units)
     findings = _findings(raw, ctx)
     assert findings["F1"].status is Status.FAIL and "disabled" in findings["F1"].evidence
     assert findings["D2"].status is Status.FAIL
