@@ -472,14 +472,11 @@ def check_ssh_crypto(ev: dict[str, Any], ctx: Context) -> Finding:
     return verdict(problems, "no CBC, SHA-1, MD5, NIST-curve or DSA algorithm offered")
 
 
-@control("C12-hostbased", "SSH host-based and rhosts authentication are off", by="role ssh")
+@control("C12-hostbased", "SSH host-based and rhosts authentication are off for every account",
+         by="role ssh")
 def check_hostbased(ev: dict[str, Any], ctx: Context) -> Finding:
-    value, problem = _sshd_value(ev, "hostbasedauthentication")
-    ignore, _ = _sshd_value(ev, "ignorerhosts")
-    if problem:
-        return problem
-    shown = f"hostbasedauthentication {value}, ignorerhosts {ignore}"
-    return ok(shown) if value == "no" and ignore == "yes" else fail(shown)
+    return _sshd_user_check(ev, {"hostbasedauthentication": {"no"}, "ignorerhosts": {"yes"}},
+                            None, "host-based authentication off")
 
 
 @control("A2-ssh-banner", "SSH shows the legal banner before login", by="role ssh")

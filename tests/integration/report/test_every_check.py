@@ -74,13 +74,13 @@ PLANTS: dict[str, str] = {
            + ")\" ops && chage -M 99999 ops",
     "B22": "useradd -M -o -u \"$(id -u ops)\" -s /usr/sbin/nologin e-dup",
     "B27-uid0": "useradd -M -o -u 0 -s /usr/sbin/nologin e-toor",
-    "C12-hostbased": "true  # in the Match block of C12",
+    "C12-hostbased": "true",  # planted in the Match block of C12
     "A2-ssh-config-mode": "chmod 0666 /etc/ssh/sshd_config",
     "A2-root-home": "chmod 0755 /root",
     "C12-userenv": "sed -i '1i PermitUserEnvironment yes\\nStrictModes no\\nPrintLastLog no' "
                    "/etc/ssh/sshd_config",
-    "C12-strictmodes": "true  # with C12-userenv",
-    "E5-lastlog": "true  # with C12-userenv",
+    "C12-strictmodes": "true",  # planted with C12-userenv
+    "E5-lastlog": "true",  # planted with C12-userenv
     "B27-sudoers-mode": "chmod 0444 /etc/sudoers",
     "C13-keys": "install -d -o e-plain /home/e-plain/.ssh && "
                 "echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE0planted e-plant' "
