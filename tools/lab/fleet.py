@@ -28,6 +28,15 @@ DEFAULT_LAB = "bulwark"
 # A lab name prefixes container names (`<lab>-lab1`), so it follows podman's naming rule.
 LAB_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 DEFAULT_INVENTORY = Path("inventories/lab")
+# `bulwark report --waivers inventories/lab/waivers.yml` (make demo): the lab's one real
+# exception. The lab has no internet, so ClamAV cannot fetch signatures (policy D9/D7).
+LAB_WAIVERS = [{
+    "control": "D9",
+    "hosts": "lab",
+    "reason": "the lab has no internet access: ClamAV cannot download signature updates",
+    "approved_by": "bulwark maintainers (lab only)",
+    "expires": "2027-12-31",
+}]
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ def write_inventory(fleet: list[LabHost], inventory_dir: Path) -> Path:
     (inventory_dir / "group_vars").mkdir(exist_ok=True)
     (inventory_dir / "group_vars" / "all.yml").write_text(
         header + yaml.safe_dump(group_vars, sort_keys=False))
+    (inventory_dir / "waivers.yml").write_text(header + yaml.safe_dump(LAB_WAIVERS,
+                                                                        sort_keys=False))
     return inventory_dir / "hosts.yml"
 
 
@@ -204,7 +215,7 @@ def down(inventory_dir: Path = DEFAULT_INVENTORY, lab: str = DEFAULT_LAB,
         hosts.remove_host(host.container)
         log(f"removed {host.name}")
         removed += 1
-    for generated in ("hosts.yml", "group_vars/all.yml", ".ssh/known_hosts"):
+    for generated in ("hosts.yml", "group_vars/all.yml", ".ssh/known_hosts", "waivers.yml"):
         (inventory_dir / generated).unlink(missing_ok=True)
     return removed
 

@@ -8,6 +8,7 @@ report for the auditor.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,10 @@ from bulwark.errors import BulwarkError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO_ROOT / "playbooks" / "evidence.yml"
-_RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+# Host names may contain spaces: the name is everything before the padded " : ok=".
+_RECAP = re.compile(r"^(\S.*?)\s*:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)",
+                    re.M)
+_UNREACHABLE = re.compile(r"^fatal: \[(.+?)\]: UNREACHABLE! =>(.*(?:\n\s+.*)*)", re.M)
 
 
 class GatherError(BulwarkError):
@@ -34,6 +38,19 @@ class Gathered:
     evidence: dict[str, dict[str, Any]]  # host -> evidence document
     problems: dict[str, str]  # host -> why there is none
     log: str
+
+
+def evidence_file_name(host: str) -> str:
+    """The evidence file of `host`: a digest of its name, so no inventory name (`../../x`,
+    spaces, slashes) can choose where the playbook writes. Same as the playbook's
+    `inventory_hostname | hash('sha256')`."""
+    return hashlib.sha256(host.encode("utf-8")).hexdigest() + ".json"
+
+
+def _reason(detail: str) -> str:
+    msg = re.search(r"msg['\"]?:\s*['\"]?(.+)", detail)
+    text = (msg.group(1) if msg else detail).strip().strip("'\",}")
+    return text.splitlines()[0][:200] if text else "no detail"
 
 
 def ansible_playbook() -> str:
@@ -64,13 +81,19 @@ def gather(inventory: Path, limit: str | None, workdir: Path,
         raise GatherError(f"evidence playbook did not finish within {timeout:g}s") from exc
     log = proc.stdout + proc.stderr
     evidence, problems = {}, {}
-    for path in sorted(evidence_dir.glob("*.json")):
-        evidence[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+    files = {p.name: p for p in evidence_dir.glob("*.json")}
+    reasons = {host: _reason(detail) for host, detail in _UNREACHABLE.findall(log)}
     for host, unreachable, _failed in _RECAP.findall(log):
-        if host in evidence:
-            continue
-        problems[host] = ("host unreachable over SSH" if unreachable != "0"
-                          else "evidence playbook failed on this host")
+        path = files.get(evidence_file_name(host))
+        if path is not None:
+            try:
+                evidence[host] = json.loads(path.read_text(encoding="utf-8"))
+                continue
+            except (OSError, ValueError) as exc:
+                problems[host] = f"evidence file unreadable: {exc}"
+                continue
+        problems[host] = (f"host unreachable over SSH ({reasons.get(host, 'no detail')})"
+                          if unreachable != "0" else "evidence playbook failed on this host")
     if proc.returncode != 0 and not evidence and not problems:
         tail = [line for line in log.strip().splitlines() if line.strip()][-1:] or ["no output"]
         raise GatherError(f"ansible-playbook failed (exit {proc.returncode}): {tail[0]}")

@@ -12,11 +12,12 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bulwark.errors import BulwarkError
-from bulwark.report import facts
-from bulwark.report.controls import REGISTRY, Status, Thresholds
-from bulwark.report.evaluate import HostReport, totals
+from bulwark.report import catalogue, facts
+from bulwark.report.controls import REGISTRY, Control, Status, Thresholds
+from bulwark.report.evaluate import HostReport, covered_policies, totals
+from bulwark.report.waivers import Waiver
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BAR_WIDTH = 360  # px of the widest bar in the charts
 
 
@@ -24,17 +25,31 @@ class OutputError(BulwarkError):
     """The report directory cannot be created or written."""
 
 
-def to_json(hosts: list[HostReport], now: float, inventory: str) -> dict[str, Any]:
+def catalogue_doc(selected: list[Control] | None = None) -> list[dict[str, Any]]:
+    """Every check (assessed: true) and every policy control no check covers, with the reason."""
+    checks = [{"id": c.id, "policy": c.policy, "top15": c.top15, "title": c.title,
+               "quote": c.quote, "source": c.source, "family": c.family, "implemented_by": c.by,
+               "roles": sorted(c.roles), "assessed": True} for c in selected or REGISTRY]
+    if selected is not None:
+        return checks
+    rest = []
+    for cid, reason in catalogue.unassessed(covered_policies()):
+        e = catalogue.entry(cid)
+        rest.append({"id": cid, "policy": cid, "top15": e.get("top15"), "title": e["control"],
+                     "quote": e["quote"], "source": e["source"], "family": e["family"],
+                     "implemented_by": None, "assessed": False, "reason": reason})
+    return checks + rest
+
+
+def to_json(hosts: list[HostReport], now: float, inventory: str,
+            waivers: list[Waiver] | None = None,
+            selected: list[Control] | None = None) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": "bulwark.compliance-report",
         "generated_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
         "inventory": inventory,
-        "controls": [
-            {"id": c.id, "top15": c.top15, "title": c.title, "quote": c.quote,
-             "source": c.source}
-            for c in REGISTRY
-        ],
+        "controls": catalogue_doc(selected),
         "hosts": [
             {"name": h.name, "address": h.address, "port": h.port,
              "gathered": h.evidence is not None, "problem": h.problem or None,
@@ -47,7 +62,16 @@ def to_json(hosts: list[HostReport], now: float, inventory: str) -> dict[str, An
             {"host": h.name, "control": cid, "status": str(f.status), "evidence": f.evidence}
             for h in hosts for cid, f in h.findings.items()
         ],
-        "summary": {"hosts": len(hosts), "controls": len(REGISTRY), **totals(hosts)},
+        "waivers": {
+            "applied": [{"host": h.name, "control": cid, **w.as_dict()}
+                        for h in hosts for cid, w in h.waivers.items()],
+            "expired": [w.as_dict() for w in waivers or [] if w.expired(now)],
+        },
+        "summary": {"hosts": len(hosts), "controls": len(selected or REGISTRY),
+                    "policy_controls_assessed": len(covered_policies()),
+                    "policy_controls_not_assessed": len(catalogue.unassessed(
+                        covered_policies())),
+                    **totals(hosts)},
     }
 
 
@@ -82,10 +106,24 @@ def to_html(doc: dict[str, Any]) -> str:
                       lstrip_blocks=True)
     controls = {c["id"]: c for c in doc["controls"]}
     results: dict[str, list[dict[str, Any]]] = {}
+    matrix: dict[str, dict[str, dict[str, Any]]] = {h["name"]: {} for h in doc["hosts"]}
     for r in doc["results"]:
         results.setdefault(r["host"], []).append({**r, "control_doc": controls[r["control"]]})
+        matrix.setdefault(r["host"], {})[r["control"]] = r
+    families = sorted({c["family"] for c in doc["controls"]})
+    doc = {"changes": None, "trend": [], **doc}
     return env.get_template("report.html.j2").render(
-        doc=doc, results=results, charts=_charts(doc), statuses=[str(s) for s in Status])
+        doc=doc, results=results, charts=_charts(doc), statuses=[str(s) for s in Status],
+        matrix=matrix, families=families, trend=_trend(doc.get("trend") or []))
+
+
+def _trend(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Polyline geometry of the pass rate per run (x: run order, y: 0–100 %)."""
+    width, step = 480, 480 / max(len(points) - 1, 1)
+    dots = [{"x": round(40 + i * step, 1), "y": round(110 - p["pass_rate"], 1),
+             "at": p["at"], "rate": p["pass_rate"]} for i, p in enumerate(points)]
+    return {"width": width, "dots": dots,
+            "points": " ".join(f"{d['x']},{d['y']}" for d in dots)}
 
 
 def prepare(out_dir: Path) -> None:

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bulwark.report.gather import DEFAULT_PLAYBOOK, REPO_ROOT, ansible_playbook
+from bulwark.report.gather import (
+    DEFAULT_PLAYBOOK,
+    REPO_ROOT,
+    ansible_playbook,
+    evidence_file_name,
+)
 from tests.fixtures.labhosts import LabHost, write_inventory
 
 pytestmark = [pytest.mark.integration, pytest.mark.lab]
@@ -32,8 +37,9 @@ def test_check_mode_changes_nothing_and_still_writes_evidence(
     recap = re.search(r"e-hardened\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0",
                       proc.stdout)
     assert recap and recap.group(1) == "0", proc.stdout[-1500:]
-    doc = json.loads((evidence / "e-hardened.json").read_text())
-    assert doc["sshd"]["rc"] in (0, "0") and "passwordauthentication no" in doc["sshd"]["out"]
+    doc = json.loads((evidence / evidence_file_name("e-hardened")).read_text())
+    assert "### sshd ops" in doc["probe"] and "passwordauthentication no" in doc["probe"]
+    assert not re.search(r"\$(y|6)\$[./A-Za-z0-9]", doc["probe"]), "a password hash left the host"
     after = hardened_host.exec("sh", "-c", "find /etc /var/lib/bulwark -newer /etc/hostname "
                                "-type f 2>/dev/null | sort")
     assert after == before

@@ -10,9 +10,9 @@ from bulwark.report.controls import Context
 from bulwark.scan.credentials import load_vendor_accounts
 
 DATA = Path(__file__).parent / "data"
-# The evidence files were captured on 2026-11-23 from lab containers (see data/README.md);
+# The evidence files were captured on 2026-12-06 from lab containers (see data/README.md);
 # evaluating them "now" would age them, so checks run at a fixed instant.
-CAPTURED_AT = 1_795_424_400.0  # 2026-11-23T09:00:00Z
+CAPTURED_AT = 1_796_557_500.0  # 2026-12-06T11:45:00Z
 
 
 def load(name: str) -> dict[str, Any]:

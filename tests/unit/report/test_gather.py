@@ -1,0 +1,44 @@
+"""Evidence file names and the play recap: hostile or odd inventory names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bulwark.report import gather
+
+
+def test_evidence_file_name_is_a_digest_whatever_the_host_name() -> None:
+    for name in ("../../x/evil", "web 01", "/etc/passwd", "a" * 300):
+        fname = gather.evidence_file_name(name)
+        assert "/" not in fname and ".." not in fname and len(fname) == 69
+    assert gather.evidence_file_name("a") != gather.evidence_file_name("b")
+
+
+RECAP = """fatal: [web 01]: UNREACHABLE! => changed=false
+  msg: 'Failed to connect to the host via ssh: ssh: Could not resolve hostname web 01'
+  unreachable: true
+
+PLAY RECAP *********************************************************************
+../../x/evil               : ok=5    changed=0    unreachable=0    failed=0    skipped=0
+web 01                     : ok=0    changed=0    unreachable=1    failed=0    skipped=0
+"""
+
+
+def test_recap_with_spaces_is_unreachable_with_the_reason(tmp_path: Path,
+                                                          monkeypatch) -> None:
+    class Proc:
+        returncode, stdout, stderr = 4, RECAP, ""
+
+    def run(argv: list[str], **_kw: object) -> Proc:
+        directory = Path(json.loads(argv[argv.index("-e") + 1])["bulwark_evidence_dir"])
+        (directory / gather.evidence_file_name("../../x/evil")).write_text('{"probe": ""}')
+        return Proc()
+
+    monkeypatch.setattr(gather.subprocess, "run", run)
+    playbook = tmp_path / "p.yml"
+    playbook.write_text("---\n")
+    got = gather.gather(tmp_path / "inv", None, tmp_path, playbook)
+    assert got.evidence == {"../../x/evil": {"probe": ""}}
+    assert got.problems["web 01"].startswith("host unreachable over SSH (Failed to connect")
+    assert not list(tmp_path.parent.glob("x"))
