@@ -220,3 +220,25 @@ def recover_command(config_path: Path, repository: str, as_of: str, to: str,
                      f"{snapshot.host}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
     console.line(f"recovered {outcome.objects} objects ({human_bytes(outcome.bytes)}) in "
                  f"{outcome.seconds:.1f}s: {len(outcome.snapshots)} snapshots, restic check ok")
+
+
+@backup.command("rotate-key")
+@config_option
+@click.option("--new-password-file", required=True, metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="File holding the new repository password.")
+def rotate_key_command(config_path: Path, new_password_file: Path) -> None:
+    """Change the repository password everywhere (B17, B18), safe to interrupt.
+
+    Adds the new key to every repository, proves it opens each one, switches the config's
+    password_file atomically, then removes the old keys. Run it again after an interruption.
+    """
+    from bulwark.backup.actions.rotate_key import rotate_key
+
+    console = _Console()
+    with one_line_errors():
+        config = load_config(config_path)
+        record = rotate_key(config, console.restic(config), new_password_file, say=console.line)
+    console.line(f"rotate-key ok in {record.duration:.1f}s: "
+                 f"{len({s.repository for s in record.steps if s.step == 'key-remove'})} "
+                 "repositories now open only with the new password")
