@@ -1,11 +1,13 @@
 """Judge each host from its status object: what is stale, failing, missing or unreadable.
 
-Flags (a host with any of the first four is *flagged*: the command exits 1):
+Flags (a host with any of the first five is *flagged*: the command exits 1):
 
     backup-stale     last good backup older than max_backup_age_hours, or never
     drill-stale      no passing drill within max_drill_age_days, or never
     missing          an expected host has no status object
     unreadable       the status object cannot be read or parsed (`error` says why)
+    not-immutable    a repository configured with immutable_days sits in a bucket that the
+                     last run found not enforcing it (no versioning / Object Lock, F10)
     backup-failing   the last backup run did not end ok (informational: shown, does not flag;
                      once the last good backup ages past the limit, backup-stale does)
 
@@ -22,7 +24,7 @@ from typing import Any
 from bulwark.fleet.collect import Fetched
 from bulwark.fleet.config import DEFAULT_MAX_BACKUP_AGE_HOURS, DEFAULT_MAX_DRILL_AGE_DAYS
 
-ALERTING = ("backup-stale", "drill-stale", "missing", "unreadable")
+ALERTING = ("backup-stale", "drill-stale", "missing", "unreadable", "not-immutable")
 INFORMATIONAL = ("backup-failing",)
 
 
@@ -90,6 +92,10 @@ def assess_host(
         row.flags.append("backup-failing")
     if row.last_passing_drill is None or now - row.last_passing_drill > limits.drill:
         row.flags.append("drill-stale")
+    repositories = document.get("repositories") or {}
+    if any(isinstance(repo, dict) and (repo.get("immutable") or {}).get("enforced") is False
+           for repo in repositories.values()):
+        row.flags.append("not-immutable")
     return row
 
 

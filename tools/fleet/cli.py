@@ -3,7 +3,8 @@
 Exit codes of `bulwark fleet status`:
 
     0  every host is fine
-    1  at least one host is flagged (backup-stale, drill-stale, missing, unreadable),
+    1  at least one host is flagged (backup-stale, drill-stale, missing, unreadable,
+       not-immutable),
        or a store's endpoint cannot be reached
     2  bad input: config file, env_file, S3 credentials refused, bucket missing
 """
