@@ -18,9 +18,12 @@ Errors are printed as one line on stderr (`bulwark: error: …`), never as a tra
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ from bulwark.backup.errors import InputError
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
+from bulwark.errors import BulwarkError
 
 DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
 
@@ -52,10 +56,12 @@ class _Console:
 
     def __init__(self) -> None:
         self.progress = for_terminal()
+        self.tail: collections.deque[str] = collections.deque(maxlen=20)  # for ping bodies
 
     def line(self, text: str) -> None:
         if self.progress:
             self.progress.clear()
+        self.tail.append(text)
         click.echo(text)
 
     def restic(self, config: BackupConfig) -> Restic:
@@ -127,8 +133,10 @@ def run_command(config_path: Path, only: str, keep: bool, reason: str | None) ->
         if keep != (reason is not None):
             raise InputError("--keep and --reason go together (--keep --reason pre-patch)")
         config = load_config(config_path)
-        record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
-                            report=console.line, keep_reason=reason)
+        with pinged(config, console.tail):
+            record = run_backup(config, console.restic(config),
+                                only=only,  # type: ignore[arg-type]
+                                report=console.line, keep_reason=reason)
     console.line(f"backup run ok in {record.duration:.1f}s")
 
 
@@ -158,6 +166,30 @@ def status_command(config_path: Path, as_json: bool) -> None:
         for status in statuses:
             click.echo(_status_text(status.as_dict()))
     sys.exit(1 if any(status.error or status.immutable_problem for status in statuses) else 0)
+
+
+@contextlib.contextmanager
+def pinged(config: BackupConfig, tail: Iterable[str]) -> Iterator[None]:
+    """monitoring.ping_url: /start, then success or /fail with the exit code (ping.py)."""
+    from bulwark.backup.ping import Pinger
+
+    pinger = Pinger(config.monitoring.ping_url, warn=lambda line: click.echo(line, err=True))
+    pinger.start()
+    try:
+        yield
+    except BulwarkError as exc:
+        pinger.fail(exc.exit_code, [*tail, f"bulwark: error: {exc}"])
+        raise
+    except KeyboardInterrupt:
+        pinger.fail(130, [*tail, "bulwark: interrupted"])
+        raise
+    except SystemExit as exc:
+        if exc.code:
+            pinger.fail(exc.code if isinstance(exc.code, int) else 1, list(tail))
+        else:
+            pinger.success(list(tail))
+        raise
+    pinger.success(list(tail))
 
 
 def _status_text(status: dict[str, Any]) -> str:
