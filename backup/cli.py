@@ -9,6 +9,7 @@ Exit codes of every `bulwark backup` command:
     3  finished, but a snapshot is incomplete (some source files could not be read)
     4  busy: another run of the same config holds the lock, or a repository stayed locked
   130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM): restic stopped, the run recorded as interrupted, the lock released
 
 `status` exits 1 when a repository cannot be read (its entry carries the error), or when a
 repository configured with `immutable_days` sits in a bucket that does not enforce it.
@@ -33,6 +34,7 @@ from bulwark.backup.config import BackupConfig, load_config
 from bulwark.backup.errors import InputError
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
+from bulwark.backup.signals import handle_sigterm
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
 from bulwark.errors import BulwarkError
 
@@ -91,6 +93,7 @@ class _BackupGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log every restic call (secrets redacted).")
 def backup(verbose: bool) -> None:
     """Encrypted restic backups, retention, offsite copies and restore drills."""
+    handle_sigterm()  # like Ctrl-C: restic stopped, run recorded, lock released, exit 143
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -129,7 +132,7 @@ def run_command(config_path: Path, only: str, keep: bool, reason: str | None) ->
     from bulwark.backup.actions.run import run_backup
 
     console = _Console()
-    with one_line_errors():
+    with one_line_errors(interrupted="run interrupted"):
         if keep != (reason is not None):
             raise InputError("--keep and --reason go together (--keep --reason pre-patch)")
         config = load_config(config_path)
@@ -143,9 +146,14 @@ def run_command(config_path: Path, only: str, keep: bool, reason: str | None) ->
 @backup.command("check-config")
 @config_option
 def check_config_command(config_path: Path) -> None:
-    """Validate the config file (keys, types, paths) without touching any repository."""
+    """Validate the config file and make `run`'s pre-flight checks (sources, password file,
+    env_files, restic binary) without touching any repository."""
+    from bulwark.backup.preflight import preflight
+
     with one_line_errors():
-        load_config(config_path)
+        warnings = preflight(load_config(config_path))
+    for warning in warnings:
+        click.echo(f"bulwark: warning: {warning}", err=True)
     click.echo(f"{config_path}: ok")
 
 

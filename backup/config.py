@@ -45,9 +45,17 @@ from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from bulwark.backup import s3
+from bulwark.backup import retention, s3, yaml_strict
 from bulwark.backup.classification import Level, below
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
@@ -69,19 +77,35 @@ class _Model(BaseModel):
 class Retention(_Model):
     """restic's keep rules (F2: daily, monthly and yearly backups)."""
 
-    last: PositiveInt | None = None
-    hourly: PositiveInt | None = None
-    daily: PositiveInt | None = None
-    weekly: PositiveInt | None = None
-    monthly: PositiveInt | None = None
-    yearly: PositiveInt | None = None
-    within: Annotated[str, Field(pattern=r"^(\d+[ymdh])+$")] | None = None
+    last: int | None = None
+    hourly: int | None = None
+    daily: int | None = None
+    weekly: int | None = None
+    monthly: int | None = None
+    yearly: int | None = None
+    within: str | None = None
+
+    # A rule that keeps nothing is refused whatever its spelling (retention.py: restic 0.14).
+    @field_validator("last", "hourly", "daily", "weekly", "monthly", "yearly")
+    @classmethod
+    def _count_keeps_something(cls, value: int | None) -> int | None:
+        return None if value is None else retention.check_count(value)
+
+    @field_validator("within")
+    @classmethod
+    def _within_keeps_something(cls, value: str | None) -> str | None:
+        return None if value is None else retention.check_within(value)
 
     @model_validator(mode="after")
     def _one_rule(self) -> Retention:
         if not any(value is not None for value in self.model_dump().values()):
             raise ValueError("retention needs at least one rule (daily, monthly, yearly, …)")
         return self
+
+    def describe(self) -> str:
+        """`{daily: 7, monthly: 12}`, as written in the config (names it in messages)."""
+        rules = ", ".join(f"{k}: {v}" for k, v in self.model_dump().items() if v is not None)
+        return f"{{{rules}}}"
 
     def forget_args(self) -> list[str]:
         """`--keep-daily 7 --keep-monthly 12 …` for `restic forget`."""
@@ -136,7 +160,10 @@ class BackupConfig(_Model):
     password_command: Annotated[str, Field(min_length=1)] | None = None
     state_dir: Path = DEFAULT_STATE_DIR
     metrics_file: Path | None = None
-    host: Annotated[str, Field(min_length=1)] = Field(default_factory=socket.gethostname)
+    # The host names its status object's key (bulwark fleet status trusts the key): a name.
+    host: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")] = Field(
+        default_factory=socket.gethostname
+    )
     tags: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:=-]+$")]] = []
     retention: Retention = Retention(daily=7, monthly=12, yearly=5)
     lock_wait: Annotated[int, Field(ge=0)] = 600
@@ -256,7 +283,9 @@ def read_yaml_mapping(path: Path, *, expected: str) -> tuple[str, dict[str, Any]
     """
     text = read_text_file(path, "config", error=ConfigError)
     try:
-        data = yaml.safe_load(text)
+        data = yaml_strict.load(text)
+    except (yaml_strict.DuplicateKey, yaml_strict.TooDeep) as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(path, exc)) from None
     if not isinstance(data, dict):

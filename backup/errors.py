@@ -107,6 +107,28 @@ class RepositoryUnreachable(ResticError):
     reason = "repository unreachable"
 
 
+class StorageProblem(ResticError):
+    """The repository's storage refuses writes or reads for a reason no wait will fix."""
+
+
+class RepositoryReadOnly(StorageProblem):
+    """restic: "read-only file system" (it would retry its lock for most of a minute)."""
+
+    reason = "the repository's storage is read-only (read-only file system)"
+
+
+class RepositoryFull(StorageProblem):
+    """restic: "no space left on device" (the repository's storage, or restic's cache)."""
+
+    reason = "no space left on the repository's storage or restic's cache (no space left on device)"
+
+
+class RepositoryPermissionDenied(StorageProblem):
+    """restic could not open, read or lock the repository: permission denied."""
+
+    reason = "permission denied on the repository's files (check their owner and mode)"
+
+
 class DumpFailed(BackupError):
     """A database dump command exited non-zero; its partial snapshot has been forgotten."""
 

@@ -23,11 +23,13 @@ too (`classify`).
 from __future__ import annotations
 
 import collections
+import errno
 import functools
 import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -41,8 +43,11 @@ from bulwark.backup.errors import (
     CredentialsRejected,
     InputError,
     PasswordUnavailable,
+    RepositoryFull,
     RepositoryLocked,
     RepositoryNotFound,
+    RepositoryPermissionDenied,
+    RepositoryReadOnly,
     RepositoryUnreachable,
     ResticError,
     SnapshotIncomplete,
@@ -57,6 +62,8 @@ Version = tuple[int, int, int]
 
 MIN_VERSION: Version = (0, 14, 0)
 STDERR_TAIL_LINES = 200
+# Seconds a stopped restic gets to remove its lock before SIGKILL.
+STOP_GRACE = 15
 # Variables from the caller's environment that may reach restic; every other RESTIC_* is dropped
 # so that the config file alone decides which repository and password are used.
 _RESTIC_PASSTHROUGH = {"RESTIC_CACHE_DIR", "RESTIC_COMPRESSION", "RESTIC_PACK_SIZE"}
@@ -67,8 +74,24 @@ _EXIT_CODES: dict[int, type[ResticError]] = {
     11: RepositoryLocked,
     12: WrongPassword,
 }
+# Storage that refuses for a reason no wait will fix. Before the lock pattern: restic reports
+# a read-only repository as "unable to create lock" after retrying for most of a minute.
+# Permission denied only with the repository in the line: an unreadable source file says it too.
+_STORAGE_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
+    (re.compile(r"read-only file system", re.IGNORECASE), RepositoryReadOnly),
+    (re.compile(r"no space left on device", re.IGNORECASE), RepositoryFull),
+    (
+        re.compile(
+            r"(unable to open (repository|config file)|unable to create lock|Save\(<|Load\(<"
+            r"|ReadDir|List\(|Stat\().*permission denied",
+            re.IGNORECASE,
+        ),
+        RepositoryPermissionDenied,
+    ),
+]
 # restic < 0.17 exits 1 for all of these; the text is stable from 0.14 to 0.18.
 _STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
+    *_STORAGE_PATTERNS,
     (re.compile(r"wrong password or no key found"), WrongPassword),
     (re.compile(r"Resolving password failed"), PasswordUnavailable),
     (re.compile(r"unable to create lock|repository is already locked"), RepositoryLocked),
@@ -263,9 +286,15 @@ def build_env(target: Target, source: Target | None = None) -> dict[str, str]:
     return env
 
 
-def _drain(stream: Any, sink: collections.deque[str]) -> None:
+def _drain(
+    stream: Any, sink: collections.deque[str], on_storage_problem: Callable[[], None]
+) -> None:
+    stopped = False
     for line in stream:
         sink.append(line.rstrip("\n"))
+        if not stopped and any(pattern.search(line) for pattern, _ in _STORAGE_PATTERNS):
+            on_storage_problem()  # at once: restic would retry the write for most of a minute
+            stopped = True
 
 
 class Restic:
@@ -412,17 +441,25 @@ class Restic:
                 text=True,
                 bufsize=1,
             )
-        except FileNotFoundError:
+        except OSError as exc:
             if feeder:
                 feeder.kill()
                 feeder.wait()
-            raise InputError(
-                f"restic not found ({self.binary}): install it (apt-get install restic)"
-            ) from None
+            if isinstance(exc, FileNotFoundError):
+                raise InputError(
+                    f"restic not found ({self.binary}): install it (apt-get install restic)"
+                ) from None
+            if exc.errno == errno.E2BIG:
+                raise InputError(
+                    f"restic {args[0] if args else ''}: too many arguments for one command "
+                    f"({len(argv)}); shorten the list in the config"
+                ) from None
+            raise InputError(f"cannot run restic ({self.binary}): {exc.strerror}") from None
         if feeder is not None and feeder.stdout is not None:
             feeder.stdout.close()  # restic holds the read end; pg_dump gets SIGPIPE if it dies
         err_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        threads.append(self._reader(proc.stderr, err_tail))
+        threads.append(self._reader(proc.stderr, err_tail,
+                                    on_storage_problem=lambda: _interrupt(proc)))
         messages: list[Any] = []
         text: list[str] = []
         try:
@@ -435,8 +472,7 @@ class Restic:
         finally:
             for child in (proc, feeder):
                 if child is not None and child.poll() is None:
-                    child.terminate()
-                    child.wait()
+                    _stop(child)
             for thread in threads:
                 thread.join(timeout=5)
         result = ResticResult(
@@ -474,7 +510,8 @@ class Restic:
 
     @staticmethod
     def _reader(
-        stream: Any, sink: collections.deque[str], *, binary: bool = False
+        stream: Any, sink: collections.deque[str], *, binary: bool = False,
+        on_storage_problem: Callable[[], None] = lambda: None,
     ) -> threading.Thread:
         if binary:
             def drain() -> None:
@@ -482,10 +519,26 @@ class Restic:
                     sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
         else:
             def drain() -> None:
-                _drain(stream, sink)
+                _drain(stream, sink, on_storage_problem)
         thread = threading.Thread(target=drain, daemon=True)
         thread.start()
         return thread
+
+
+def _interrupt(child: subprocess.Popen[Any]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)
+
+
+def _stop(child: subprocess.Popen[Any]) -> None:
+    """Stop a child we are abandoning (Ctrl-C, SIGTERM, an error): SIGINT first, because
+    restic then removes its repository lock, SIGKILL if it has not exited within the grace."""
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _last_meaningful_line(stderr: str) -> str:

@@ -139,12 +139,15 @@ class RunRecord:
     def failures(self) -> list[StepRecord]:
         return [step for step in self.steps if not step.ok]
 
-    def finish(self, error: str | None = None) -> None:
-        """Close the record; `error` is for failures outside any step (lock, config)."""
+    def finish(self, error: str | None = None, *, interrupted: bool = False) -> None:
+        """Close the record; `error` is for failures outside any step (lock, config) or, with
+        `interrupted`, says how the run was stopped (SIGTERM, Ctrl-C)."""
         self.finished_at = time.time()
         self.duration = round(self.finished_at - self.started_at, 3)
         failures = self.failures
-        if error is not None:
+        if interrupted:
+            self.result, self.error = "interrupted", error or "interrupted"
+        elif error is not None:
             self.result, self.error = "failed", error
         elif any(not step.incomplete for step in failures):
             first = next(step for step in failures if not step.incomplete)

@@ -5,9 +5,12 @@ drill`, Bulwark puts one object per S3 repository of the config (boto3, `applica
 so that `bulwark fleet status` can judge hundreds of hosts from one bucket listing:
 
     repository  s3:https://s3.example.com/bucket/fleet/web1
-    object      bucket  fleet/web1.bulwark-status.json    same parent prefix, last segment + suffix
+    object      bucket  fleet/<host>.bulwark-status.json  same parent prefix, the host's name
     repository  s3:https://s3.example.com/bucket          (the bucket root)
     object      bucket  <host>.bulwark-status.json
+
+The key names the host (the config's `host`): `bulwark fleet status` trusts the key, not the
+content, and flags an object whose content names another host as forged.
 
 The document (`kind: bulwark.backup-status`, `schema_version: 1`) carries no secret: no
 password, no key, URLs only as redacted by `execute.redact_url`.
@@ -59,10 +62,9 @@ class StatusUploadFailed(BackupError):
 
 
 def status_key(location: s3.S3Location, host: str) -> str:
-    """`fleet/web1` -> `fleet/web1.bulwark-status.json`; the bucket root -> `<host>.…`."""
-    if not location.prefix:
-        return f"{host}{SUFFIX}"
-    return f"{location.prefix}{SUFFIX}"
+    """`fleet/<anything>` -> `fleet/<host>.bulwark-status.json`; the bucket root -> `<host>.…`."""
+    parent = store_of(location).prefix
+    return f"{parent}/{host}{SUFFIX}" if parent else f"{host}{SUFFIX}"
 
 
 def store_of(location: s3.S3Location) -> s3.S3Location:

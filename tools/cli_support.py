@@ -39,9 +39,11 @@ def one_line_errors(*, interrupted: str = "interrupted") -> Iterator[None]:
     except BulwarkError as exc:
         click.echo(f"bulwark: error: {' '.join(str(exc).split())}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo(f"bulwark: {interrupted}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        # SIGTERM arrives as a KeyboardInterrupt subclass too (bulwark.backup.signals).
+        by = getattr(exc, "signal_name", None)
+        click.echo(f"bulwark: {interrupted}{f' (by {by})' if by else ''}", err=True)
+        sys.exit(getattr(exc, "exit_code", EXIT_INTERRUPTED))
 
 
 class InputProblem(click.ClickException):

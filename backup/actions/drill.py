@@ -39,11 +39,13 @@ from bulwark.backup.drill.sampling import SampleLimits, stratified_sample
 from bulwark.backup.drill.workspace import private_workspace, remove_tree
 from bulwark.backup.errors import InputError, ResticError
 from bulwark.backup.execute import Restic, ResticResult, Target
+from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic.check import check_args
 from bulwark.backup.restic.ls import ls_args, parse_ls
 from bulwark.backup.restic.restore import batches, restore_args
 from bulwark.backup.restic.snapshots import snapshots_args
+from bulwark.backup.signals import interruption
 from bulwark.backup.status_object import StatusUploadFailed
 from bulwark.errors import BulwarkError
 
@@ -79,6 +81,7 @@ class DrillOutcome:
 
 def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> DrillOutcome:
     """Drill every repository (or the one named); write one report per repository."""
+    check_secrets(config)
     targets = config.targets()
     if options.repository is not None and options.repository not in targets:
         raise InputError(
@@ -91,17 +94,23 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
     driller = _Driller(config, restic, targets, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})
-    for name in names:
-        started = datetime.now(UTC)
-        drill = driller.drill(name)
-        report = to_json(
-            drill, host=config.host, started=started,
-            config=str(config.path.resolve()) if config.path else "",
-            ended=datetime.now(UTC),
-        )
-        outcome.reports.append(report)
-        outcome.paths.append(path := write_report(config.state_dir, report, started))
-        record.add(_step(report, started, path))
+    try:
+        for name in names:
+            started = datetime.now(UTC)
+            drill = driller.drill(name)
+            report = to_json(
+                drill, host=config.host, started=started,
+                config=str(config.path.resolve()) if config.path else "",
+                ended=datetime.now(UTC),
+            )
+            outcome.reports.append(report)
+            outcome.paths.append(path := write_report(config.state_dir, report, started))
+            record.add(_step(report, started, path))
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (signals.py): recorded, then re-raised
+        record.finish(error=interruption(exc), interrupted=True)
+        records.save(record)
+        status_object.publish(config, record)
+        raise
     record.finish()
     records.save(record)
     outcome.status_failures = status_object.publish(config, record)

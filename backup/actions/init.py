@@ -18,6 +18,7 @@ from bulwark.backup import immutable, s3
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.execute import Restic, Target
 from bulwark.backup.lock import run_lock
+from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic.cat import repository_config
 from bulwark.backup.restic.init import init
@@ -45,7 +46,8 @@ def init_repositories(
     outcomes: list[InitOutcome] = []
     try:
         with run_lock(config.state_dir, config.config_id, what=str(config.path)):
-            config.check_password()
+            for warning in check_secrets(config):
+                report(f"warning: {warning}")
             targets = config.targets()
             _check_immutable_buckets(config, targets)
             primary = targets[config.primary]

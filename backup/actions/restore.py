@@ -24,11 +24,13 @@ from bulwark.backup.drill.model import Snapshot, SnapshotFile
 from bulwark.backup.errors import BackupError, InputError, ResticError
 from bulwark.backup.execute import Restic, Target
 from bulwark.backup.lock import run_lock
+from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic.backup import backup_args
 from bulwark.backup.restic.backup import summary as backup_summary
 from bulwark.backup.restic.ls import ls_args, parse_ls
 from bulwark.backup.restic.restore import restore_args
+from bulwark.backup.signals import interruption
 
 SAFETY_TAG = "pre-restore"
 VERIFIED_HOW = (
@@ -75,6 +77,7 @@ def run_restore(
 ) -> RestoreOutcome:
     target_dir = _checked_target(request)
     includes = _checked_includes(request.includes)
+    check_secrets(config)
     repo = config.targets()[config.primary]
     snapshot = resolve_snapshot(list_snapshots(restic, repo, config.host), request.snapshot,
                                 config.host, [str(s) for s in config.sources], repo.name)
@@ -97,6 +100,10 @@ def run_restore(
                      record)
     except BackupError as exc:
         record.finish(error=str(exc))
+        Records(config).save(record)
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (signals.py): recorded, then re-raised
+        record.finish(error=interruption(exc), interrupted=True)
         Records(config).save(record)
         raise
     record.finish()

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
-from bulwark.backup import classification, immutable, s3, status_object
-from bulwark.backup.config import BackupConfig, check_sources
+from bulwark.backup import classification, immutable, retention, s3, status_object
+from bulwark.backup.config import BackupConfig
 from bulwark.backup.errors import (
     BackupError,
     DumpFailed,
@@ -30,23 +30,29 @@ from bulwark.backup.errors import (
     RepositoryNotFound,
     RepositoryUnreachable,
     SnapshotIncomplete,
+    StorageProblem,
     WrongPassword,
 )
 from bulwark.backup.execute import Producer, Restic, Target
 from bulwark.backup.hooks import postgresql
 from bulwark.backup.lock import run_lock
+from bulwark.backup.preflight import preflight
 from bulwark.backup.progress import human_bytes
 from bulwark.backup.records import Records, RunRecord, StepRecord
 from bulwark.backup.restic import backup as restic_backup
 from bulwark.backup.restic import copy as restic_copy
 from bulwark.backup.restic import forget as restic_forget
+from bulwark.backup.signals import interruption
 from bulwark.backup.tags import keep_tags
 from bulwark.errors import BulwarkError
 
 Only = Literal["all", "files", "databases"]
 Report = Callable[[str], None]
 # Errors after which nothing else can work against that repository in this run.
-_UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable)
+_UNUSABLE = (RepositoryNotFound, WrongPassword, RepositoryUnreachable, PasswordUnavailable,
+             StorageProblem)
+# Snapshot ids per `restic forget` call: keeps argv far below the kernel's limit.
+_FORGET_BATCH = 500
 
 
 class StepsFailed(BackupError):
@@ -84,21 +90,23 @@ def run_backup(
                 report(f"note: the previous {interrupted.get('command')} run was killed; logged")
             records.begin(record, key)
             try:
-                if files:
-                    check_sources(config)
-                config.check_password()
+                for warning in preflight(config, files=files):
+                    report(f"warning: {warning}")
                 targets = config.targets()
                 run = _Run(config, restic, record, report)
                 run.tags = [*config.tags, classification.tag(config.classification),
                             *extra_tags]
                 run.steps(targets, files, databases)
             finally:
-                record.finish(error=_current_error())
+                stopped = sys.exc_info()[1]
+                record.finish(error=_current_error(),
+                              interrupted=interruption(stopped) is not None)
                 records.save(record)
                 records.end(key)
-    except BulwarkError as exc:
+    except (BulwarkError, KeyboardInterrupt) as exc:  # KeyboardInterrupt: SIGTERM too
         if record.finished_at is None:  # refused before it started (busy, state_dir)
-            record.finish(error=str(exc))
+            record.finish(error=interruption(exc) or str(exc),
+                          interrupted=interruption(exc) is not None)
             records.save(record)
         status_object.publish(config, record, report=report)  # warns; the run's error wins
         raise
@@ -114,7 +122,9 @@ def _current_error() -> str | None:
     exc = sys.exc_info()[1]
     if exc is None:
         return None
-    return str(exc) if isinstance(exc, BulwarkError) else f"stopped: {exc.__class__.__name__}"
+    if isinstance(exc, BulwarkError):
+        return str(exc)
+    return interruption(exc) or f"stopped: {exc.__class__.__name__}"
 
 
 def _dump_error(stderr: str) -> str:
@@ -171,13 +181,19 @@ class _Run:
     # -- steps -----------------------------------------------------------------------------
 
     def _backup_files(self, primary: Target) -> None:
-        args = restic_backup.backup_args(
-            self.config.sources,
-            host=self.config.host,
-            tags=[*self.tags, "files"],
-            excludes=self.config.exclude,
-            one_file_system=self.config.one_file_system,
-        )
+        lines, inline = restic_backup.split_excludes(self.config.exclude)
+        with restic_backup.exclude_file(lines, self.config.state_dir) as exclude_file:
+            args = restic_backup.backup_args(
+                self.config.sources,
+                host=self.config.host,
+                tags=[*self.tags, "files"],
+                excludes=inline,
+                exclude_file=exclude_file,
+                one_file_system=self.config.one_file_system,
+            )
+            self._backup_files_with(primary, args)
+
+    def _backup_files_with(self, primary: Target, args: list[str]) -> None:
         with self._step("backup", primary) as step:
             try:
                 result = self.restic.run(primary, args)
@@ -232,18 +248,34 @@ class _Run:
             )
 
     def _retention(self, target: Target) -> None:
-        keep = self.config.retention_for(target.name).forget_args()
+        """restic plans, the guard checks the plan, then exactly the planned ids are forgotten."""
+        rules = self.config.retention_for(target.name)
         with self._step("retention", target) as step:
-            result = self.restic.run(
-                target, restic_forget.forget_args(keep, host=self.config.host, prune=True)
-            )
-            summary = restic_forget.summary(result)
-            step.snapshots, step.removed = summary.kept, summary.removed
-            step.snapshot_ids = summary.removed_ids
+            planned = self.restic.run(target, restic_forget.forget_args(
+                rules.forget_args(), host=self.config.host, dry_run=True))
+            plan = retention.parse_plan(planned.messages)
+            retention.check_plan(plan, made=self._made(target.name), host=self.config.host,
+                                 retention=rules.describe(), repository=target.name)
+            removed = [snapshot.id for snapshot in plan.removed]
+            for start in range(0, len(removed), _FORGET_BATCH):
+                batch = removed[start:start + _FORGET_BATCH]
+                last = start + _FORGET_BATCH >= len(removed)
+                self.restic.run(target, restic_forget.forget_ids_args(batch, prune=last),
+                                json_output=False)
+            step.snapshots, step.removed = len(plan.kept), len(removed)
+            step.snapshot_ids = removed
             self.report(
-                f"retention on {target.name}: {summary.kept} snapshots kept, "
-                f"{summary.removed} removed"
+                f"retention on {target.name}: {step.snapshots} snapshots kept, "
+                f"{step.removed} removed"
             )
+
+    def _made(self, repository: str) -> list[str]:
+        """Ids of the snapshots this run saved or copied into `repository`."""
+        made: list[str] = []
+        for step in self.record.steps:
+            if step.repository == repository and step.ok:
+                made += [i for i in (step.snapshot_id, *step.snapshot_ids) if i]
+        return made
 
     def _copy(self, primary: Target, target: Target) -> bool:
         with self._step("copy", target) as step:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ def backup_args(
     host: str,
     tags: Sequence[str],
     excludes: Sequence[str] = (),
+    exclude_file: Path | None = None,
     one_file_system: bool = False,
 ) -> list[str]:
     args = ["backup", "--host", host]
@@ -24,10 +27,45 @@ def backup_args(
         args += ["--tag", tag]
     for pattern in excludes:
         args += ["--exclude", pattern]
+    if exclude_file is not None:
+        args += ["--exclude-file", str(exclude_file)]
     if one_file_system:
         args.append("--one-file-system")
     args += ["--", *(str(path) for path in paths)]
     return args
+
+
+def split_excludes(patterns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(lines for --exclude-file, patterns that must stay --exclude arguments).
+
+    A config may hold more patterns than fit in argv, so they go through a file. restic reads
+    that file its own way (lines trimmed, `#` lines and empty lines skipped, `$VAR` expanded,
+    `$$` for a literal `$`): `$` is doubled, and a pattern the file cannot carry unchanged
+    (leading or trailing blank, leading `#`, a line break) stays an argument.
+    """
+    lines: list[str] = []
+    inline: list[str] = []
+    for pattern in patterns:
+        if (pattern != pattern.strip() or pattern.startswith("#") or not pattern
+                or "\n" in pattern or "\r" in pattern):
+            inline.append(pattern)
+        else:
+            lines.append(pattern.replace("$", "$$"))
+    return lines, inline
+
+
+@contextmanager
+def exclude_file(lines: Sequence[str], directory: Path) -> Iterator[Path | None]:
+    """A private file holding `lines` for `--exclude-file` (None if there are none)."""
+    if not lines:
+        yield None
+        return
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=directory, prefix=".exclude-", suffix=".txt"
+    ) as handle:
+        handle.write("\n".join(lines) + "\n")
+        handle.flush()
+        yield Path(handle.name)
 
 
 def stdin_args(stdin_filename: str, *, host: str, tags: Sequence[str]) -> list[str]:

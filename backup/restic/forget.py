@@ -18,18 +18,23 @@ from bulwark.backup.execute import ResticResult
 KEEP_TAGS = ("pre-restore", "keep")
 
 
-def forget_args(keep: Sequence[str], *, host: str, prune: bool = True) -> list[str]:
+def forget_args(
+    keep: Sequence[str], *, host: str, prune: bool = True, dry_run: bool = False
+) -> list[str]:
     args = ["forget", "--host", host, *keep]
     for tag in KEEP_TAGS:
         args += ["--keep-tag", tag]
-    if prune:
+    if dry_run:
+        args.append("--dry-run")
+    elif prune:
         args.append("--prune")
     return [*args, "--quiet"]
 
 
-def forget_ids_args(snapshot_ids: Sequence[str]) -> list[str]:
-    """Forget exact snapshots (a dump that failed half-way must never count as a backup)."""
-    return ["forget", "--quiet", *snapshot_ids]
+def forget_ids_args(snapshot_ids: Sequence[str], *, prune: bool = False) -> list[str]:
+    """Forget exact snapshots: a dump that failed half-way (it must never count as a backup), or
+    the ones a checked retention plan removes (bulwark.backup.retention)."""
+    return ["forget", "--quiet", *(["--prune"] if prune else []), *snapshot_ids]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
         env_file: /etc/bulwark/offsite.env   # AWS_ACCESS_KEY_ID=…; optional (else boto3's own)
     max_backup_age_hours: 26         # default 26
     max_drill_age_days: 92           # default 92
+    max_hardening_age_hours: 26      # default 26
+    require_hardening: false         # true: a host without a hardening status object is flagged
     expected_hosts: [web1, db1]      # optional: a host without a status object is "missing"
 
 A backup config (a file with `repositories:`) works too: its stores are the parent prefixes of
@@ -34,6 +36,7 @@ from bulwark.backup.status_object import store_of
 
 DEFAULT_MAX_BACKUP_AGE_HOURS = 26.0
 DEFAULT_MAX_DRILL_AGE_DAYS = 92.0
+DEFAULT_MAX_HARDENING_AGE_HOURS = 26.0
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 
@@ -68,6 +71,8 @@ class FleetConfig(_Model):
     stores: list[StoreConfig] = Field(min_length=1)
     max_backup_age_hours: PositiveFloat = DEFAULT_MAX_BACKUP_AGE_HOURS
     max_drill_age_days: PositiveFloat = DEFAULT_MAX_DRILL_AGE_DAYS
+    max_hardening_age_hours: PositiveFloat = DEFAULT_MAX_HARDENING_AGE_HOURS
+    require_hardening: bool = False
     expected_hosts: list[Annotated[str, Field(min_length=1)]] = []
 
 
@@ -91,6 +96,8 @@ class FleetSettings:
     stores: tuple[Store, ...]
     max_backup_age_hours: float = DEFAULT_MAX_BACKUP_AGE_HOURS
     max_drill_age_days: float = DEFAULT_MAX_DRILL_AGE_DAYS
+    max_hardening_age_hours: float = DEFAULT_MAX_HARDENING_AGE_HOURS
+    require_hardening: bool = False
     expected_hosts: tuple[str, ...] = ()
 
 
@@ -107,6 +114,8 @@ def load_fleet_config(path: Path) -> FleetSettings:
         ),
         max_backup_age_hours=config.max_backup_age_hours,
         max_drill_age_days=config.max_drill_age_days,
+        max_hardening_age_hours=config.max_hardening_age_hours,
+        require_hardening=config.require_hardening,
         expected_hosts=tuple(config.expected_hosts),
     )
 

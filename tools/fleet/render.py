@@ -1,4 +1,9 @@
-"""The fleet view as a table for people and as JSON for machines."""
+"""The fleet view as a table for people and as JSON for machines.
+
+Every table cell goes through `sanitise.clean`: host names come from object keys and results,
+commits and errors from object content, and anyone who can write an object chooses them. JSON
+output escapes control characters by itself (`json.dumps`, ASCII only).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bulwark.fleet.assess import HostRow, Limits
+from bulwark.fleet.sanitise import clean
 
-HEADER = ("HOST", "LAST GOOD BACKUP", "LAST RUN", "LAST PASSING DRILL", "FLAGS")
+HEADER = ("HOST", "HARDENED", "RESULT", "COMMIT", "CHANGED", "COMPLIANCE",
+          "LAST GOOD BACKUP", "LAST RUN", "LAST PASSING DRILL", "FLAGS")
 
 
 def summary(rows: Sequence[HostRow]) -> str:
@@ -18,16 +25,7 @@ def summary(rows: Sequence[HostRow]) -> str:
 
 def table(rows: Sequence[HostRow], now: datetime) -> str:
     """Aligned columns, then the summary line."""
-    lines = [HEADER] + [
-        (
-            row.host,
-            age(now, row.last_good_backup),
-            row.last_backup_result or "-",
-            age(now, row.last_passing_drill),
-            _flags(row),
-        )
-        for row in rows
-    ]
+    lines = [HEADER] + [tuple(clean(cell, 200) for cell in _cells(row, now)) for row in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER) - 1)]
     text = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
@@ -35,6 +33,29 @@ def table(rows: Sequence[HostRow], now: datetime) -> str:
         for line in lines
     ]
     return "\n".join([*text, summary(rows)])
+
+
+def _cells(row: HostRow, now: datetime) -> tuple[str, ...]:
+    hardening = row.hardening
+    if hardening is None:
+        hardened = ("-", "-", "-", "-", "-")
+    else:
+        compliance = hardening.compliance
+        hardened = (
+            age(now, hardening.written_at),
+            hardening.result,
+            (hardening.commit or "-")[:12],
+            str(hardening.changed),
+            f"{compliance.passed}/{compliance.passed + compliance.failed}" if compliance else "-",
+        )
+    return (
+        row.host,
+        *hardened,
+        age(now, row.last_good_backup),
+        row.last_backup_result or "-",
+        age(now, row.last_passing_drill),
+        _flags(row),
+    )
 
 
 def as_json(
@@ -47,6 +68,8 @@ def as_json(
             "limits": {
                 "max_backup_age_hours": limits.max_backup_age_hours,
                 "max_drill_age_days": limits.max_drill_age_days,
+                "max_hardening_age_hours": limits.max_hardening_age_hours,
+                "require_hardening": limits.require_hardening,
             },
             "stores": list(stores),
             "summary": {"hosts": len(rows), "flagged": flagged},

@@ -80,6 +80,7 @@ class Site:
         `extra` adds keys (retention, …). Call write_config() afterwards."""
         env_file = self.root / "offsite.env"
         env_file.write_text("".join(f"{key}={value}\n" for key, value in server.env.items()))
+        env_file.chmod(0o600)
         self.repositories["offsite"] = {"url": url, "env_file": str(env_file), **extra}
         return env_file
 

@@ -29,6 +29,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site.src.mkdir()
     (site.src / "file.txt").write_text("hello\n")
     site.password.write_text(PASSWORD)
+    site.password.chmod(0o600)
     site.repositories = {"primary": {"url": str(root / "repo")}}
     site.write_config()
     assert site.bulwark("init").returncode == 0

@@ -64,8 +64,11 @@ def test_one_restic_call_per_step_and_no_secret_in_argv(
 ) -> None:
     calls = (two_runs.root / "argv.log").read_text().splitlines()
     commands = [next(word for word in call.split() if not word.startswith("-")) for call in calls]
-    # restic version is only asked when it matters (lock retry), so a run costs exactly these:
-    assert commands == ["backup", "forget", "copy", "forget"], calls
+    # restic version is only asked when it matters (lock retry), so a run costs exactly these.
+    # Retention is two calls when it removes something: restic's plan (--dry-run), checked by
+    # the guard, then the planned ids (daily: 7 drops the first of today's two snapshots).
+    assert commands == ["backup", "forget", "forget", "copy", "forget", "forget"], calls
+    assert "--dry-run" in calls[1] and "--prune" in calls[2] and "--dry-run" not in calls[2]
     text = "\n".join(calls)
     for secret in (two_runs.password.read_text().strip(), s3_server.secret_key,
                    s3_server.access_key, two_runs.repositories["offsite"]["url"]):

@@ -15,8 +15,10 @@ from tests.integration.backup.conftest import BULWARK, clean_env
 
 
 def fleet_status(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`bulwark fleet status`; without a cache unless `--cache-dir` is among `args`."""
+    cache = [] if "--cache-dir" in args else ["--no-cache"]
     return subprocess.run(
-        [BULWARK, "fleet", "status", "--config", str(config), *args],
+        [BULWARK, "fleet", "status", "--config", str(config), *cache, *args],
         capture_output=True, text=True, env=clean_env(), timeout=120, check=False,
     )
 
@@ -31,7 +33,7 @@ def write_fleet_config(path: Path, server: S3Server, env_file: Path, prefixes: l
 
 def status_document(host: str, *, backup_age: timedelta | None = timedelta(hours=2),
                     drill_age: timedelta | None = timedelta(days=5),
-                    result: str = "ok") -> dict[str, Any]:
+                    result: str = "ok", written: timedelta = timedelta(0)) -> dict[str, Any]:
     """A status object as a host would write it, its times relative to now."""
     now = datetime.now(UTC)
 
@@ -43,7 +45,7 @@ def status_document(host: str, *, backup_age: timedelta | None = timedelta(hours
         "kind": "bulwark.backup-status",
         "host": host,
         "bulwark_version": "0.1.0",
-        "written_at": ago(timedelta(0)),
+        "written_at": ago(written),
         "repository": "offsite",
         "run": {"command": "run", "result": result},
         "last_backup_run": {"result": result},
@@ -59,3 +61,16 @@ def plant(server: S3Server, bucket: str, key: str, body: dict[str, Any] | bytes,
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     (client or server.client()).put_object(Bucket=bucket, Key=key, Body=data,
                                            ContentType="application/json")
+
+
+def hardening_document(host: str, *, age: timedelta = timedelta(hours=1), result: str = "ok",
+                       compliance: tuple[int, int] = (40, 0)) -> dict[str, Any]:
+    """A hardening status object as the ansible-pull agent would write it."""
+    return {
+        "schema_version": 1, "kind": "bulwark.hardening-status", "host": host,
+        "written_at": (datetime.now(UTC) - age).isoformat(timespec="seconds"),
+        "result": result, "commit": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "changed": 0, "failed": 0 if result == "ok" else 1,
+        "failed_tasks": [] if result == "ok" else ["ssh : Validate sshd_config"],
+        "compliance": {"passed": compliance[0], "failed": compliance[1]},
+    }

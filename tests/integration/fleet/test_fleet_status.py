@@ -25,7 +25,7 @@ from .conftest import fleet_status, plant, status_document, write_fleet_config
 
 pytestmark = pytest.mark.integration
 
-STATUS_KEY = "fleet/host1.bulwark-status.json"
+STATUS_KEY = "fleet/bulwark-test-host.bulwark-status.json"  # the key names the host
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_stale_missing_and_unreadable_hosts_are_flagged(
     assert document["summary"] == {"hosts": 6, "flagged": 4}
     text = fleet_status(config)
     assert text.returncode == 1
-    assert "unreadable (not JSON)" in text.stdout
+    assert "unreadable (backup object: not JSON)" in text.stdout
     assert text.stdout.splitlines()[-1] == "6 hosts, 4 flagged"
 
 
@@ -128,7 +128,7 @@ def test_store_problems_are_one_line(host: Site, s3_server: S3Server, tmp_path: 
     assert_one_line_error(fleet_status(missing), 2, "bucket no-such-bucket-here does not exist")
     dead = tmp_path / "dead.yml"
     dead.write_text(f"stores: [{{url: 's3:http://127.0.0.1:1/b', env_file: '{env_file}'}}]\n")
-    assert_one_line_error(fleet_status(dead), 1, "cannot connect to http://127.0.0.1:1")
+    assert_one_line_error(fleet_status(dead), 3, "cannot connect to http://127.0.0.1:1")
     bad = tmp_path / "bad.yml"
     bad.write_text("stores:\n  - url: s3:http://127.0.0.1:1/b\n    env: /x\n")
     assert_one_line_error(fleet_status(bad), 2, f"{bad}:3:", "allowed: env_file, url")
@@ -173,8 +173,8 @@ def test_three_hundred_hosts_one_listing_parallel_reads(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret_key)
 
-    fetched = collect([store])
-    assert sorted(item.document["host"] for item in fetched if item.document) == hosts
+    fetched = collect([store]).fetched
+    assert sorted(item.status.host for item in fetched if item.status) == hosts
     assert calls == {"ListObjectsV2": 1, "GetObject": 300}
     assert len(threads) > 1  # read in parallel
     rows = assess_fleet(fetched, now=datetime.now(UTC), limits=Limits())
@@ -182,6 +182,6 @@ def test_three_hundred_hosts_one_listing_parallel_reads(
 
     # Paginated: with 128 keys a page the one listing takes three requests and misses nothing.
     calls.clear()
-    fetched = collect([store], page_size=128)
-    assert len({item.document["host"] for item in fetched if item.document}) == 300
+    fetched = collect([store], page_size=128).fetched
+    assert len({item.status.host for item in fetched if item.status}) == 300
     assert calls == {"ListObjectsV2": 3, "GetObject": 300}

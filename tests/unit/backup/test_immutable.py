@@ -3,6 +3,7 @@ at a point in time, --as-of parsing, and the config key."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,7 +104,9 @@ def test_copy_filter_takes_only_levels_the_repository_may_hold() -> None:
 def test_status_object_and_fleet_flag_a_bucket_found_not_immutable(tmp_path: Path) -> None:
     from bulwark.backup.records import RunRecord
     from bulwark.backup.status_object import build
-    from bulwark.fleet.assess import Limits, assess_host
+    from bulwark.fleet.assess import Limits, assess_fleet
+    from bulwark.fleet.collect import Fetched
+    from bulwark.fleet.documents import parse
 
     (tmp_path / "pass").write_text("x\n")
     config_path = tmp_path / "backup.yml"
@@ -123,7 +126,10 @@ def test_status_object_and_fleet_flag_a_bucket_found_not_immutable(tmp_path: Pat
                                   "offsite": {"last_success": now.timestamp(),
                                               "steps": steps}}}
         document = build(config, record, state, now=now)
-        row = assess_host(document, now=now, limits=Limits())
+        parsed = parse("backup", json.dumps(document).encode())
+        fetched = Fetched(store="s3", key="fleet/web1.bulwark-status.json", kind="backup",
+                          status=parsed.status, error=parsed.error)
+        [row] = assess_fleet([fetched], now=now, limits=Limits())
         return document["repositories"]["offsite"]["immutable"], row.flags
 
     assert flags(0) == ({"days": 30, "enforced": False}, ["drill-stale", "not-immutable"])

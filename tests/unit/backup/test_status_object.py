@@ -22,10 +22,10 @@ HOUR = 3600.0
 @pytest.mark.parametrize(
     ("url", "bucket", "key", "store_prefix"),
     [
-        ("s3:https://s3.example.com/bucket/fleet/host1", "bucket", "fleet/host1" + SUFFIX,
+        ("s3:https://s3.example.com/bucket/fleet/host1", "bucket", "fleet/web1" + SUFFIX,
          "fleet"),
-        ("s3:http://127.0.0.1:9000/bucket/host1", "bucket", "host1" + SUFFIX, ""),
-        ("s3:http://127.0.0.1:9000/bucket/a/b/c/", "bucket", "a/b/c" + SUFFIX, "a/b"),
+        ("s3:http://127.0.0.1:9000/bucket/host1", "bucket", "web1" + SUFFIX, ""),
+        ("s3:http://127.0.0.1:9000/bucket/a/b/c/", "bucket", "a/b/web1" + SUFFIX, "a/b"),
         ("s3:https://s3.example.com/bucket", "bucket", "web1" + SUFFIX, ""),
         ("s3:s3.example.com/bucket/web1", "bucket", "web1" + SUFFIX, ""),
     ],

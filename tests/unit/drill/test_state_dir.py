@@ -20,6 +20,9 @@ class NoRestic:
 def test_unwritable_state_dir_stops_the_drill_before_any_restore(tmp_path: Path) -> None:
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state directory should be")
+    password = tmp_path / "pass"  # every other pre-flight check passes
+    password.write_text("correct horse battery staple\n")
+    password.chmod(0o600)
     config = BackupConfig.model_validate({
         "sources": [tmp_path], "password_file": tmp_path / "pass",
         "state_dir": blocker / "bulwark", "repositories": {"primary": {"url": str(tmp_path)}},

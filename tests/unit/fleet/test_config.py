@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,11 @@ from bulwark.backup.errors import ConfigError, InputError
 from bulwark.fleet.collect import (
     StoreRejected,
     StoreUnreachable,
-    _not_a_status,
     collect,
     store_error,
 )
 from bulwark.fleet.config import Store, load_fleet_config
+from bulwark.fleet.documents import validate
 
 FLEET = """\
 stores:
@@ -140,7 +141,7 @@ def test_store_errors_are_one_line_with_the_fitting_exit_code(
 ) -> None:
     error = store_error(STORE, exc)
     assert isinstance(error, kind) and needle in str(error)
-    assert error.exit_code == (2 if kind is StoreRejected else 1)
+    assert error.exit_code == (2 if kind is StoreRejected else 3)
 
 
 @pytest.mark.parametrize(
@@ -169,10 +170,28 @@ def test_half_the_credentials_is_one_line_not_a_traceback(
         ([], "not a bulwark.backup-status document"),
         ({"kind": "bulwark.restore-drill"}, "not a bulwark.backup-status document"),
         ({"kind": "bulwark.backup-status", "schema_version": 2, "host": "x"},
-         "schema_version 2 is not 1"),
-        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": ""}, "no host"),
-        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "x"}, None),
+         "schema_version: Input should be 1"),
+        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "",
+          "written_at": "2026-01-01T00:00:00Z"}, "host: String should have at least 1 character"),
+        ({"kind": "bulwark.backup-status", "schema_version": 1, "host": "x",
+          "written_at": "2026-01-01T00:00:00Z"}, None),
     ],
 )
 def test_only_status_documents_are_accepted(document: object, reason: str | None) -> None:
-    assert _not_a_status(document) == reason
+    assert validate("backup", document).error == reason
+
+
+@pytest.mark.parametrize("host", ["web1/../db1", "-web1", "web 1", "web1\x1b[2J"])
+def test_a_backup_host_must_be_a_name_its_status_object_key_can_carry(
+    tmp_path: Path, host: str
+) -> None:
+    """The key names the host (fleet status trusts the key), so the host is a plain name."""
+    message = problem(tmp_path, BACKUP + f"host: {json.dumps(host)}\n")
+    assert "host" in message and "should match pattern" in message
+
+
+def test_fleet_config_hardening_knobs(tmp_path: Path) -> None:
+    settings = load_fleet_config(write(tmp_path, FLEET + "max_hardening_age_hours: 2\n"
+                                                         "require_hardening: true\n"))
+    assert (settings.max_hardening_age_hours, settings.require_hardening) == (2.0, True)
+    assert "greater than 0" in problem(tmp_path, FLEET + "max_hardening_age_hours: 0\n")

@@ -1,0 +1,34 @@
+"""restic's storage errors are named for what they are (issue 14, item 4); lines are restic
+0.14's own (captured from a read-only bind mount, a full tmpfs and a repository owned by root
+opened as nobody)."""
+
+from __future__ import annotations
+
+from bulwark.backup.errors import (
+    RepositoryFull,
+    RepositoryLocked,
+    RepositoryPermissionDenied,
+    RepositoryReadOnly,
+    SnapshotIncomplete,
+)
+from bulwark.backup.execute import classify
+
+READ_ONLY = ("Save(<lock/dfbe88faef>) returned error, retrying after 552.330144ms: open "
+             "/repo/locks/dfbe88fa-tmp-1908477645: read-only file system\n"
+             "unable to create lock in backend")
+FULL = ("Fatal: unable to save snapshot: write /repo/data/5c/5c598d34-tmp-1967874439: no space "
+        "left on device")
+DENIED = "Fatal: unable to open repository at /repo: ReadDir: open /repo/keys: permission denied"
+UNREADABLE_SOURCE = "error: open /srv/shop/secret.key: permission denied"
+
+
+def test_storage_problems_are_not_a_lock() -> None:
+    assert classify(1, READ_ONLY) is RepositoryReadOnly
+    assert classify(1, FULL) is RepositoryFull
+    assert classify(1, DENIED) is RepositoryPermissionDenied
+    assert classify(1, "unable to create lock in backend: repository is already locked") is (
+        RepositoryLocked)
+
+
+def test_an_unreadable_source_file_is_not_a_repository_problem() -> None:
+    assert classify(3, UNREADABLE_SOURCE) is SnapshotIncomplete
