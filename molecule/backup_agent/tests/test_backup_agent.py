@@ -7,7 +7,6 @@ import json
 import pytest
 
 PASSWORD = "lab-only-Restic-Passw0rd"
-NEW_PASSWORD = "lab-only-Rotated-Passw0rd-2"  # side_effect.yml rotates to it with the role
 S3_SECRET = "lab-Secret-Key-0001"
 CONFIG = "/etc/bulwark/backup.yml"
 OFFSITE = "s3:http://127.0.0.1:9000/bulwark-offsite/backup-agent-host1"
@@ -46,12 +45,11 @@ def test_secrets_are_root_only_and_not_in_the_config_or_units(host):
         f = host.file(path)
         assert (f.user, f.group, f.mode) == ("root", "root", 0o600)
     assert host.file("/etc/bulwark").mode == 0o700
-    assert host.file("/etc/bulwark/restic.pass").content_string.strip() == NEW_PASSWORD
-    assert not host.file("/etc/bulwark/restic.pass.new").exists
+    assert host.file("/etc/bulwark/restic.pass").content_string.strip() == PASSWORD
     config = host.file(CONFIG).content_string
     units = host.run("systemctl cat 'bulwark-*.service' 'bulwark-*.timer'").stdout
     for text in (config, units):
-        assert PASSWORD not in text and NEW_PASSWORD not in text
+        assert PASSWORD not in text
         assert S3_SECRET not in text
     assert "password_file: /etc/bulwark/restic.pass" in config
     assert "env_file: /etc/bulwark/offsite.env" in config
@@ -114,21 +112,3 @@ def test_run_recorded_and_status_reports_both_repositories(backed_up):
     assert set(repos) == {"primary", "offsite"}
     assert all(r["snapshots"] >= 1 and r["last_success"] and r["error"] is None
                for r in repos.values()), repos
-
-
-def test_role_rotated_the_password_once_and_the_old_one_opens_nothing(backed_up):
-    host = backed_up
-    with host.sudo():
-        runs = [json.loads(line) for line in
-                host.file("/var/lib/bulwark/runs.jsonl").content_string.splitlines()]
-        old = host.run(f"printf %s '{PASSWORD}' > /root/old.pass; "
-                       "RESTIC_PASSWORD_FILE=/root/old.pass restic --no-cache "
-                       "-r /var/backups/bulwark cat config; rm -f /root/old.pass")
-        keys = host.run("RESTIC_PASSWORD_FILE=/etc/bulwark/restic.pass restic --no-cache "
-                        "-r /var/backups/bulwark key list --json")
-    rotations = [run for run in runs if run["command"] == "rotate-key"]
-    assert [run["result"] for run in rotations] == ["ok"]  # the second pass rotated nothing
-    assert {step["repository"] for step in rotations[0]["steps"]
-            if step["step"] == "key-remove"} == {"primary", "offsite"}
-    assert old.rc != 0 and "wrong password" in old.stderr
-    assert len(json.loads(keys.stdout)) == 1
