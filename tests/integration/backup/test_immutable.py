@@ -284,7 +284,7 @@ def test_run_status_and_drill_report_a_repository_whose_bucket_is_not_immutable(
     assert len(site.snapshots(url, env=offsite_env(site))) == 1  # the backup itself was made
     bucket, _ = bucket_of(url)
     status_object = json.loads(s3_server.client().get_object(
-        Bucket=bucket, Key="web1.bulwark-status.json")["Body"].read())
+        Bucket=bucket, Key=f"{site.host}.bulwark-status.json")["Body"].read())
     assert status_object["repositories"]["offsite"]["immutable"] == {"days": DAYS,
                                                                      "enforced": False}
     status = site.bulwark("status", "--json")
