@@ -1,18 +1,9 @@
 """`bulwark backup …`: click wiring only; the work is in bulwark.backup.actions.
 
-Exit codes of every `bulwark backup` command:
-
-    0  success
-    1  a step failed (backup, dump, retention, copy); the message names step and repository;
-       or the run succeeded but the status object could not be uploaded (status_object.py)
-    2  usage or configuration error, bad input (config keys, source path, password file, env_file)
-    3  finished, but a snapshot is incomplete (some source files could not be read)
-    4  busy: another run of the same config holds the lock, or a repository stayed locked
-  130  interrupted (Ctrl-C)
-  143  terminated (SIGTERM): restic stopped, the run recorded as interrupted, the lock released
-
-`status` exits 1 when a repository cannot be read (its entry carries the error), or when a
-repository configured with `immutable_days` sits in a bucket that does not enforce it.
+Exit codes of every `bulwark backup` command: `bulwark.backup.errors.EXIT_CODES` (shown by
+`bulwark backup --help`). `status` exits 1 when a repository cannot be read (its entry carries
+the error), or when a repository configured with `immutable_days` sits in a bucket that does
+not enforce it.
 
 Errors are printed as one line on stderr (`bulwark: error: …`), never as a traceback.
 """
@@ -24,6 +15,7 @@ import contextlib
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +23,7 @@ from typing import Any
 import click
 
 from bulwark.backup.config import BackupConfig, load_config
-from bulwark.backup.errors import InputError
+from bulwark.backup.errors import EXIT_CODES, InputError
 from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
 from bulwark.backup.signals import handle_sigterm
@@ -89,7 +81,14 @@ class _BackupGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=_BackupGroup)
+def _exit_codes_help() -> str:
+    """The exit-code table for `--help` (`\b`: click keeps these lines as they are)."""
+    rows = [textwrap.fill(meaning, 92, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7,
+                          break_on_hyphens=False) for code, meaning in EXIT_CODES.items()]
+    return "\b\nExit codes:\n" + "\n".join(rows)
+
+
+@click.group(cls=_BackupGroup, epilog=_exit_codes_help())
 @click.option("-v", "--verbose", is_flag=True, help="Log every restic call (secrets redacted).")
 def backup(verbose: bool) -> None:
     """Encrypted restic backups, retention, offsite copies and restore drills."""

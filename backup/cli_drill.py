@@ -12,12 +12,13 @@ from pathlib import Path
 
 import click
 
-from bulwark.backup.actions.drill import DEFAULT_CHECK_SLICES, DrillOptions, DrillOutcome, run_drill
+from bulwark.backup.actions.drill import DrillOptions, DrillOutcome, run_drill
 from bulwark.backup.actions.restore import VERIFIED_HOW, RestoreRequest, run_restore
 from bulwark.backup.cli import pinged
 from bulwark.backup.config import load_config
 from bulwark.backup.drill.report import summary
 from bulwark.backup.drill.sampling import SampleLimits
+from bulwark.backup.drill.settings import DEFAULT_CHECK_SLICES
 from bulwark.backup.execute import Restic
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
 
@@ -36,16 +37,18 @@ _config_option = click.option(
               help="Restore everything and read all pack data (the quarterly drill, F5).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 @click.option("--seed", type=int, help="Reproduce the sample of an earlier drill report.")
-@click.option("--max-files", type=click.IntRange(min=1), default=SampleLimits.max_files,
-              show_default=True, help="Sample size bound (files).")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=SampleLimits.max_bytes,
-              show_default=True, help="Sample size bound (bytes).")
-@click.option("--check-slices", type=click.IntRange(min=1), default=DEFAULT_CHECK_SLICES,
-              show_default=True,
-              help="restic check reads 1/N of the pack data per drill, rotating.")
+@click.option("--max-files", type=click.IntRange(min=1),
+              help=f"Sample size bound (files); default: the config's drill.max_files "
+                   f"({SampleLimits.max_files}).")
+@click.option("--max-bytes", type=click.IntRange(min=1),
+              help=f"Sample size bound (bytes); default: the config's drill.max_bytes "
+                   f"({SampleLimits.max_bytes}).")
+@click.option("--check-slices", type=click.IntRange(min=1),
+              help="restic check reads 1/N of the pack data per drill, rotating; default: the "
+                   f"config's drill.check_slices ({DEFAULT_CHECK_SLICES}).")
 def drill(
     config_path: Path, repository: str | None, full: bool, as_json: bool, seed: int | None,
-    max_files: int, max_bytes: int, check_slices: int,
+    max_files: int | None, max_bytes: int | None, check_slices: int | None,
 ) -> None:
     """Restore the latest snapshots into a private directory and prove they are intact.
 
@@ -56,9 +59,13 @@ def drill(
     # Ctrl-C: the drill's workspace has already been removed on the way out.
     with one_line_errors(interrupted="interrupted; restored data removed"):
         config = load_config(config_path)
+        limits = None
+        if max_files or max_bytes:
+            limits = SampleLimits(max_files=max_files or config.drill.max_files,
+                                  max_bytes=max_bytes or config.drill.max_bytes)
         options = DrillOptions(
             full=full, repository=repository, seed=seed, check_slices=check_slices,
-            limits=SampleLimits(max_files=max_files, max_bytes=max_bytes),
+            limits=limits,
         )
         tail: list[str] = []  # the ping body (monitoring.ping_url)
         with pinged(config, tail):

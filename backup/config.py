@@ -32,6 +32,7 @@ The file (keys are stable; documented in backup/README.md):
     status_object: true                     # after each run and drill, upload a small status
                                             # JSON next to every S3 repository (for
                                             # `bulwark fleet status`); false to switch it off
+    drill: {max_files: 500, max_bytes: 536870912, check_slices: 13}   # see drill/settings.py
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from pydantic import (
 
 from bulwark.backup import retention, s3, yaml_strict
 from bulwark.backup.classification import Level, below
+from bulwark.backup.drill.settings import DrillSettings
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
 from bulwark.backup.execute import Target, check_password_file
 from bulwark.backup.hooks.postgresql import PostgresDatabase
@@ -176,6 +178,7 @@ class BackupConfig(_Model):
     status_object: bool = True
     monitoring: Monitoring = Monitoring()
     classification: Level = "internal"  # G21 level of this host's data (classification.py)
+    drill: DrillSettings = DrillSettings()
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -219,9 +222,11 @@ class BackupConfig(_Model):
 
     @property
     def config_id(self) -> str:
-        """Short stable id of this config (its resolved path): names the run lock."""
-        key = str(self._path.resolve()) if self._path else self.model_dump_json()
-        return hashlib.sha256(key.encode()).hexdigest()[:12]
+        """Short stable id of the repositories this config writes to: names the run lock, so
+        the same config under two names (or two configs sharing repositories) never run at
+        once. Local paths are resolved (symlinks, `..`); other URLs are taken as written."""
+        urls = sorted(_canonical_url(repo.url) for repo in self.repositories.values())
+        return hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
 
     def check_password(self) -> None:
         """An unreadable or empty password_file is reported before anything runs."""
@@ -245,6 +250,11 @@ class BackupConfig(_Model):
     def targets(self) -> dict[str, Target]:
         """Every repository as an execute.Target, primary first; env_files are read here."""
         return {name: self.target(name) for name in [self.primary, *self.secondaries]}
+
+
+def _canonical_url(url: str) -> str:
+    path = url.removeprefix("local:")
+    return str(Path(path).resolve()) if path.startswith("/") else url
 
 
 def load_env_file(path: Path) -> dict[str, str]:

@@ -1,13 +1,9 @@
 """Typed errors of the backup layer; each carries the exit code `bulwark backup` returns for it.
 
 All subclass `bulwark.errors.BulwarkError`, so the CLI prints the message as one line and exits
-with `exit_code`. Exit codes (also in `bulwark.backup.cli`):
-
-    0  success
-    1  a step failed (backup, copy, retention, dump) — the message names step and repository
-    2  usage or configuration error, bad input (config keys, source paths, password file, env_file)
-    3  finished, but a snapshot is incomplete (restic exit 3: some source files were unreadable)
-    4  busy: another run of the same config holds the lock, or a repository stayed locked
+with `exit_code`. `EXIT_CODES` below is the one table of what each code means: the CLI help is
+generated from it, and tests/unit/backup/test_exit_codes.py checks that every error class uses
+a code in it and that backup/README.md says the same.
 """
 
 from __future__ import annotations
@@ -16,6 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from bulwark.errors import BulwarkError
+
+#: Every exit code of `bulwark backup` and what it means (README table and CLI help).
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "a step failed (backup, dump, retention, copy, drill, restore verification; a copy "
+       "refused by classification; `immutable`: a bucket that does not enforce "
+       "`immutable_days`); the message names step and repository, storage that refuses "
+       "(read-only, full, permission denied) "
+       "included; or the run succeeded but its status object could not be uploaded",
+    2: "usage or configuration error, bad input (config key, duplicate key, retention that keeps "
+       "nothing, source path, password file or env_file missing or readable by every user, "
+       "restic_binary not found)",
+    3: "finished, but a snapshot is incomplete (restic exit 3: the unreadable source files are "
+       "named)",
+    4: "busy: another run on the same repositories holds the run lock, or a repository stayed "
+       "locked by another process for lock_wait seconds",
+    130: "interrupted (Ctrl-C)",
+    143: "terminated (SIGTERM): restic stopped, the run recorded as interrupted, the run lock "
+         "released",
+}
 
 
 class BackupError(BulwarkError):

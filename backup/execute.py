@@ -76,18 +76,14 @@ _EXIT_CODES: dict[int, type[ResticError]] = {
 }
 # Storage that refuses for a reason no wait will fix. Before the lock pattern: restic reports
 # a read-only repository as "unable to create lock" after retrying for most of a minute.
-# Permission denied only with the repository in the line: an unreadable source file says it too.
+# Only lines about the repository count: an unreadable source file, or a restore target that
+# is read-only or full, says the same words about another place.
+_REPOSITORY_OP = (r"(unable to open (repository|config file)|unable to create lock|"
+                  r"unable to save snapshot|Save\(<|Load\(<|ReadDir|List\(|Stat\().*")
 _STORAGE_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
-    (re.compile(r"read-only file system", re.IGNORECASE), RepositoryReadOnly),
-    (re.compile(r"no space left on device", re.IGNORECASE), RepositoryFull),
-    (
-        re.compile(
-            r"(unable to open (repository|config file)|unable to create lock|Save\(<|Load\(<"
-            r"|ReadDir|List\(|Stat\().*permission denied",
-            re.IGNORECASE,
-        ),
-        RepositoryPermissionDenied,
-    ),
+    (re.compile(_REPOSITORY_OP + "read-only file system", re.IGNORECASE), RepositoryReadOnly),
+    (re.compile(_REPOSITORY_OP + "no space left on device", re.IGNORECASE), RepositoryFull),
+    (re.compile(_REPOSITORY_OP + "permission denied", re.IGNORECASE), RepositoryPermissionDenied),
 ]
 # restic < 0.17 exits 1 for all of these; the text is stable from 0.14 to 0.18.
 _STDERR_PATTERNS: list[tuple[re.Pattern[str], type[ResticError]]] = [
@@ -387,6 +383,8 @@ class Restic:
         error: type[ResticError], target: Target, args: Sequence[str], result: ResticResult
     ) -> ResticError:
         detail = _last_meaningful_line(result.stderr)
+        if error is SnapshotIncomplete:
+            detail = _unreadable_files(result.stderr) or detail
         command = next((arg for arg in args if not arg.startswith("-")), "restic")
         reason = error.reason
         if error is ResticError or (detail and error is SnapshotIncomplete):
@@ -539,6 +537,33 @@ def _stop(child: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
+
+
+def _unreadable_files(stderr: str, shown: int = 5) -> str:
+    """"3 files unreadable: /a (open: permission denied), …, and 2 more" from restic's JSON
+    error lines (0.14 gives Op/Path/Err, later versions a message); "" if there are none."""
+    found: list[str] = []
+    for line in stderr.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(document, dict) or document.get("message_type") != "error":
+            continue
+        error = document.get("error") or {}
+        why = error.get("message") if isinstance(error, dict) else None
+        if not why and isinstance(error, dict) and isinstance(error.get("Err"), int):
+            why = f"{error.get('Op') or 'read'}: {os.strerror(error['Err']).lower()}"
+        found.append(f"{document.get('item') or error.get('Path') or '?'} ({why or 'error'})")
+    if not found:
+        return ""
+    # The runner keeps only the last STDERR_TAIL_LINES lines of stderr.
+    count = f"at least {len(found)}" if len(stderr.splitlines()) >= STDERR_TAIL_LINES else str(
+        len(found))
+    more = f", and {len(found) - shown} more" if len(found) > shown else ""
+    return f"{count} unreadable: {', '.join(found[:shown])}{more}"
 
 
 def _last_meaningful_line(stderr: str) -> str:

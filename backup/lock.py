@@ -1,4 +1,5 @@
-"""One run at a time per config: an flock on `state_dir/locks/<config-id>.lock`.
+"""One run at a time per set of repositories: an flock on `state_dir/locks/<config-id>.lock`
+(`BackupConfig.config_id` hashes the repositories, not the config's path).
 
 The kernel drops an flock when its holder dies, so a run killed mid-way (SIGKILL, OOM, reboot)
 never blocks the next one. The restic side of that problem — lock files a dead restic left in
@@ -39,14 +40,15 @@ def run_lock(state_dir: Path, config_id: str, *, what: str, wait: float = 0.0) -
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    pid, _, holder = os.pread(fd, 4096, 0).decode(errors="replace").strip(
+                    ).partition(" ")
                     raise BusyError(
-                        f"another bulwark backup run of {what} is in progress (pid {holder}); "
-                        f"lock {path}"
+                        f"another bulwark backup run on the same repositories is in progress "
+                        f"(pid {pid or '?'}{f', {holder}' if holder else ''}); lock {path}"
                     ) from None
                 time.sleep(0.5)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {' '.join(what.split())}\n".encode(), 0)
         yield
     finally:
         os.close(fd)

@@ -19,6 +19,11 @@ from urllib.parse import urlsplit
 from bulwark.backup.errors import CredentialsRejected, InputError, RepositoryUnreachable
 
 CONNECT_TIMEOUT = 5
+# The probe before restic starts (`bucket_exists(…, quick=True)`): a dead endpoint must fail
+# in seconds, not after restic's minutes of retries. botocore makes max_attempts + 1 tries of
+# a timed-out HeadBucket, so a silent endpoint costs about 3 × (connect or read timeout).
+PROBE_TIMEOUT = 3
+PROBE_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,11 @@ def parse_url(url: str) -> S3Location:
 
 
 def client(
-    location: S3Location, env: Mapping[str, str], *, max_pool_connections: int = 10
+    location: S3Location,
+    env: Mapping[str, str],
+    *,
+    max_pool_connections: int = 10,
+    quick: bool = False,
 ) -> Any:
     """A boto3 S3 client for the endpoint, with the credentials of the repository's env_file.
 
@@ -84,9 +93,9 @@ def client(
         aws_session_token=env.get("AWS_SESSION_TOKEN") or None,
         region_name=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or "us-east-1",
         config=BotoConfig(
-            connect_timeout=CONNECT_TIMEOUT,
-            read_timeout=30,
-            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=PROBE_TIMEOUT if quick else CONNECT_TIMEOUT,
+            read_timeout=PROBE_TIMEOUT if quick else 30,
+            retries={"max_attempts": PROBE_ATTEMPTS if quick else 1, "mode": "standard"},
             s3={"addressing_style": "path"},
             max_pool_connections=max_pool_connections,
         ),
@@ -109,10 +118,17 @@ class Problem:
 
 def problem(location: S3Location, exc: Exception) -> Problem:
     """The one place that reads boto3's errors (probe, status object, fleet listing)."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
 
-    if isinstance(exc, EndpointConnectionError):
+    if isinstance(exc, EndpointConnectionError):  # ConnectTimeoutError is one too
         return Problem("unreachable", f"cannot connect to {location.endpoint}")
+    if isinstance(exc, ReadTimeoutError):
+        return Problem("unreachable", f"{location.endpoint} did not answer (read timeout)")
     if isinstance(exc, NoCredentialsError):
         return Problem("rejected", "no S3 credentials (set AWS_ACCESS_KEY_ID and "
                                    "AWS_SECRET_ACCESS_KEY in the env_file)")
@@ -128,12 +144,15 @@ def problem(location: S3Location, exc: Exception) -> Problem:
     return Problem("unreachable", f"{location.endpoint}: {exc.__class__.__name__}")
 
 
-def bucket_exists(location: S3Location, env: Mapping[str, str], name: str) -> bool:
-    """Probe the endpoint quickly (restic itself retries for about a minute when it is down)."""
+def bucket_exists(
+    location: S3Location, env: Mapping[str, str], name: str, *, quick: bool = False
+) -> bool:
+    """Probe the endpoint (restic itself retries for minutes when it is down); `quick`: with
+    the probe's short timeouts."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        client(location, env).head_bucket(Bucket=location.bucket)
+        client(location, env, quick=quick).head_bucket(Bucket=location.bucket)
     except (BotoCoreError, ClientError) as exc:
         found = problem(location, exc)
         if found.kind == "no-bucket":

@@ -32,7 +32,7 @@ Times are ISO 8601 in UTC. Set `status_object: false` in the config to switch up
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,12 +115,17 @@ def build(
 
 
 def publish(
-    config: BackupConfig, record: RunRecord, *, report: Callable[[str], None] = lambda _: None
+    config: BackupConfig,
+    record: RunRecord,
+    *,
+    report: Callable[[str], None] = lambda _: None,
+    unreachable: Collection[str] = (),
 ) -> list[StatusUploadFailed]:
     """Upload the status object next to every S3 repository; never raises.
 
     Each failure is reported as one warning line and returned, so the caller can decide the
-    exit code (a run that already failed keeps its own).
+    exit code (a run that already failed keeps its own). Repositories in `unreachable` (their
+    endpoint did not answer this run's probe) are not asked again: a failure at once.
     """
     if not config.status_object:
         return []
@@ -134,6 +139,10 @@ def publish(
         failures = [StatusUploadFailed(_failed(name, str(exc))) for name in s3_repos]
     else:
         for name in s3_repos:
+            if name in unreachable:
+                failures.append(StatusUploadFailed(_failed(
+                    name, "not attempted: the endpoint did not answer this run's probe")))
+                continue
             try:
                 _put(config, name, build(config, record, state, repository=name))
             except StatusUploadFailed as exc:

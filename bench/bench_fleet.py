@@ -186,6 +186,15 @@ def measure(args: argparse.Namespace, work: Path, server: S3Server,
         f"| peak RSS: plain boto3 get floor | "
         f"{max(m.peak_rss_kb for m in got['get']) / 1024:.0f} MiB | — |",
     ]
+    repeat_ok = med("repeat") <= 10
+    lines += [
+        "",
+        f"Repeated run ≤ 10 s: {'met' if repeat_ok else 'not met'}. A repeated run reads no "
+        "object; what is left is the one listing, so its floor is the list floor "
+        f"({med('list'):.1f} s here: moto serialises every listed key through its generic "
+        "XML serializer, ~ms per key); no reader that lists this endpoint can be faster. The "
+        "1 % run pays the listing plus 1 % of the GETs.",
+    ]
     path = common.write_results("fleet", lines)
     print("\n".join(lines))
     print(f"written to {path}")

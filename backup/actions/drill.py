@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from bulwark.backup.drill.report import (
 )
 from bulwark.backup.drill.rotation import advance, current_slice
 from bulwark.backup.drill.sampling import SampleLimits, stratified_sample
+from bulwark.backup.drill.settings import DEFAULT_CHECK_SLICES  # noqa: F401 - re-exported
 from bulwark.backup.drill.workspace import private_workspace, remove_tree
 from bulwark.backup.errors import InputError, ResticError
 from bulwark.backup.execute import Restic, ResticResult, Target
@@ -53,8 +54,6 @@ log = logging.getLogger(__name__)
 
 # Snapshots that are not a backup of the configured sources.
 NOT_SOURCE_TAGS = frozenset({"postgresql", "pre-restore"})
-# n/90: one slice per daily drill reads the whole repository in about a quarter (F5 cadence).
-DEFAULT_CHECK_SLICES = 90
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,8 @@ class DrillOptions:
     full: bool = False
     repository: str | None = None
     seed: int | None = None
-    limits: SampleLimits = field(default_factory=SampleLimits)
-    check_slices: int = DEFAULT_CHECK_SLICES
+    limits: SampleLimits | None = None  # None: the config's `drill` section
+    check_slices: int | None = None  # None: the config's `drill` section
     workspace_parent: Path | None = None
 
 
@@ -81,7 +80,6 @@ class DrillOutcome:
 
 def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> DrillOutcome:
     """Drill every repository (or the one named); write one report per repository."""
-    check_secrets(config)
     targets = config.targets()
     if options.repository is not None and options.repository not in targets:
         raise InputError(
@@ -89,8 +87,11 @@ def run_drill(config: BackupConfig, restic: Restic, options: DrillOptions) -> Dr
             f"(configured: {', '.join(targets)})"
         )
     names = [options.repository] if options.repository else list(targets)
+    options = replace(options, limits=options.limits or config.drill.limits(),
+                      check_slices=options.check_slices or config.drill.check_slices)
     records = Records(config)
     records.ensure_dirs()  # an unwritable state_dir stops the drill before it restores anything
+    check_secrets(config)
     driller = _Driller(config, restic, targets, options)
     outcome = DrillOutcome(reports=[], paths=[])
     record = RunRecord.start("drill", config, {"full": options.full, "repository": names})

@@ -83,17 +83,19 @@ def run_backup(
     if not files and not databases:
         raise InputError(f"--only {only}: the config has nothing of that kind to back up")
     key = config.config_id
+    unreachable: set[str] = set()
     try:
         with run_lock(config.state_dir, key, what=str(config.path)):
             interrupted = records.recover(key)
             if interrupted is not None:
-                report(f"note: the previous {interrupted.get('command')} run was killed; logged")
+                report(f"note: the previous bulwark backup {interrupted.get('command')} was "
+                       "killed before it finished; logged as interrupted")
             records.begin(record, key)
             try:
                 for warning in preflight(config, files=files):
                     report(f"warning: {warning}")
                 targets = config.targets()
-                run = _Run(config, restic, record, report)
+                run = _Run(config, restic, record, report, unreachable)
                 run.tags = [*config.tags, classification.tag(config.classification),
                             *extra_tags]
                 run.steps(targets, files, databases)
@@ -108,9 +110,10 @@ def run_backup(
             record.finish(error=interruption(exc) or str(exc),
                           interrupted=interruption(exc) is not None)
             records.save(record)
-        status_object.publish(config, record, report=report)  # warns; the run's error wins
+        # warns; the run's error wins
+        status_object.publish(config, record, report=report, unreachable=unreachable)
         raise
-    uploads = status_object.publish(config, record, report=report)
+    uploads = status_object.publish(config, record, report=report, unreachable=unreachable)
     _raise_for(record)
     if uploads:  # the run itself succeeded: a fleet that cannot see it must not look fine
         raise status_object.StatusUploadFailed("; ".join(str(failure) for failure in uploads))
@@ -145,12 +148,14 @@ def _raise_for(record: RunRecord) -> None:
 
 
 class _Run:
-    def __init__(self, config: BackupConfig, restic: Restic, record: RunRecord, report: Report):
+    def __init__(self, config: BackupConfig, restic: Restic, record: RunRecord, report: Report,
+                 unreachable: set[str]):
         self.config = config
         self.restic = restic
         self.record = record
         self.report = report
         self.tags = list(config.tags)  # every snapshot of the run; + "files" / "postgresql"
+        self.unreachable = unreachable  # repositories whose endpoint did not answer the probe
 
     def steps(
         self,
@@ -315,7 +320,12 @@ class _Run:
             return True
         with self._step(step_name, target, record_success=False) as step:
             location = s3.parse_url(target.url)
-            if not s3.bucket_exists(location, target.env, target.name):
+            try:
+                exists = s3.bucket_exists(location, target.env, target.name, quick=True)
+            except RepositoryUnreachable:
+                self.unreachable.add(target.name)
+                raise
+            if not exists:
                 raise RepositoryNotFound(
                     f"repository {target.name}: bucket {location.bucket} does not exist at "
                     f"{location.endpoint} (run `bulwark backup init`)",

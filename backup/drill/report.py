@@ -201,8 +201,7 @@ def summary(report: dict[str, Any], limit: int = 20) -> str:
         + (f", seed {report['seed']}" if report["seed"] is not None else "")
         + ")",
         f"  snapshot {(snap['id'] or '-')[:8]} from {snap['time'] or '-'}",
-        f"  restored and verified {r['files']} files, {r['bytes']} bytes in {r['seconds']} s"
-        f" ({r['mb_per_s']} MB/s)",
+        _restored_line(r, len(report["failures"])),
     ]
     check = report["check"]
     if check:
@@ -233,3 +232,13 @@ def summary(report: dict[str, Any], limit: int = 20) -> str:
     if changed:
         lines.append(f"  {len(changed)} files changed since the backup (not a failure)")
     return "\n".join(lines)
+
+
+def _restored_line(restore: dict[str, Any], failed: int) -> str:
+    """Never "verified" for files that failed (a missing file is not a verified one)."""
+    speed = f"{restore['bytes']} bytes in {restore['seconds']} s ({restore['mb_per_s']} MB/s)"
+    if not failed:
+        return f"  restored and verified {restore['files']} files, {speed}"
+    verified = max(0, restore["files"] - failed)
+    return (f"  {verified} of {restore['files']} files restored and verified, {failed} FAILED; "
+            f"{speed}")

@@ -1,8 +1,9 @@
 """Which slice of the repository `restic check --read-data-subset` reads today (policy F9).
 
-With N slices and one drill a day, slice n of N advances by one per passing check, so the
-whole repository is read every N drills (N = 90: about a quarter of daily drills). A failing
-slice is not advanced past: the next drill reads it again until the repository is repaired.
+Slice n of N advances by one per passing check, so the whole repository is read every N
+drills: N = `drill.check_slices` (13 by default: one sampled drill a week reads all data once a
+quarter, drill/settings.py). A failing slice is not advanced past: the next drill reads it
+again until the repository is repaired.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ class StoreCache:
     old: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Any] = field(default_factory=dict)
     ignored: str | None = None  # why the file was ignored, if it was
+    dirty: bool = False  # an entry was added or replaced this run
 
     def get(self, key: str, etag: str, kind: Kind) -> Parsed | None:
         """The cached answer for this key at this ETag, if there is a valid one."""
@@ -65,13 +66,17 @@ class StoreCache:
         return parsed
 
     def put(self, key: str, etag: str, parsed: Parsed) -> None:
+        self.dirty = True
         if parsed.status is not None:
             self.new[key] = {"etag": etag, "status": parsed.status.model_dump(mode="json")}
         elif parsed.error:
             self.new[key] = {"etag": etag, "error": parsed.error}
 
     def save(self) -> None:
-        """Write this run's entries (objects gone from the store drop out); atomic."""
+        """Write this run's entries (objects gone from the store drop out); atomic. Nothing to
+        write when every entry came from the file unchanged and none went away."""
+        if not self.dirty and self.ignored is None and len(self.new) == len(self.old):
+            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         text = json.dumps({"format": FORMAT, "version": VERSION, "store": self.store,
                            "entries": self.new}, separators=(",", ":"))

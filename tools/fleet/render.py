@@ -61,8 +61,10 @@ def _cells(row: HostRow, now: datetime) -> tuple[str, ...]:
 def as_json(
     rows: Sequence[HostRow], now: datetime, limits: Limits, stores: Sequence[str]
 ) -> str:
+    """One JSON document; each host on one line (json's C encoder: `indent` would make 10,000
+    hosts take seconds in the pure-Python one)."""
     flagged = sum(1 for row in rows if row.flagged)
-    return json.dumps(
+    head = json.dumps(
         {
             "generated_at": now.isoformat(timespec="seconds"),
             "limits": {
@@ -73,10 +75,12 @@ def as_json(
             },
             "stores": list(stores),
             "summary": {"hosts": len(rows), "flagged": flagged},
-            "hosts": [row.as_dict(now) for row in rows],
         },
         indent=2,
     )
+    hosts = ",\n".join("    " + json.dumps(row.as_dict(now)) for row in rows)
+    return f'{head[:-2]},\n  "hosts": [\n{hosts}\n  ]\n}}' if rows else \
+        f'{head[:-2]},\n  "hosts": []\n}}'
 
 
 def age(now: datetime, moment: datetime | None) -> str:

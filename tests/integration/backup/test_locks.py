@@ -53,7 +53,8 @@ def test_killed_run_leaves_stale_lock_that_the_next_run_removes(site: Site) -> N
     snapshots = site.snapshots(str(repo))
     assert len(snapshots) == 1
     assert [run["result"] for run in site.runs()] == ["ok", "interrupted", "ok"]
-    assert "note: the previous run run was killed" in done.stdout
+    assert ("note: the previous bulwark backup run was killed before it finished; logged as "
+            "interrupted") in done.stdout
 
 
 def test_live_lock_is_waited_for_not_removed(site: Site) -> None:
@@ -119,3 +120,31 @@ def test_second_run_of_same_config_is_refused(site: Site) -> None:
         done = site.bulwark("run")
     assert_one_line_error(done, 4, "another bulwark backup run", str(os.getpid()))
     assert not Path(site.repositories["primary"]["url"]).exists()  # nothing ran
+
+
+def test_same_config_under_two_names_is_one_run_at_a_time(site: Site) -> None:
+    """Issue 14 item 11: the lock was keyed by the config's path, so a copy (or a symlink, or
+    another config writing to the same repositories) ran at the same time."""
+    from tests.integration.backup.conftest import assert_one_line_error
+
+    site.write_config()
+    assert site.bulwark("init").returncode == 0
+    (site.src / "big.bin").write_bytes(os.urandom(96 * 1024 * 1024))
+    other = site.root / "copy-of-backup.yml"
+    repo = site.repositories["primary"]["url"]
+    other.write_text(site.config.read_text().replace(f"url: {repo}",
+                                                     f"url: {repo}/../repo-primary/."))
+    first = subprocess.Popen(
+        [BULWARK, "backup", "run", "--config", str(site.config)],
+        env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_for(lambda: bool(locks(Path(repo))))
+        second = subprocess.run([BULWARK, "backup", "run", "--config", str(other)],
+                                capture_output=True, text=True, env=clean_env(), timeout=120,
+                                check=False)
+    finally:
+        first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert_one_line_error(second, 4, "another bulwark backup run on the same repositories",
+                          str(site.config))

@@ -102,3 +102,21 @@ def test_restore_says_what_it_backed_up_and_verified(lab: Lab) -> None:
     assert lines[1].startswith("safety backup: snapshot ")
     assert "restore verified: 1/1 files" in result.stdout
     assert "restic restore --verify" in result.stdout
+
+
+def test_drill_settings_come_from_the_config(lab: Lab) -> None:
+    """Issue 19 item 4: `drill: {max_files, max_bytes, check_slices}` in the config."""
+    data = yaml.safe_load(lab.config_path.read_text())
+    data["drill"] = {"max_files": 5, "check_slices": 3}
+    lab.config_path.write_text(yaml.safe_dump(data))
+    result = invoke("drill", "--config", str(lab.config_path), "--repository", "primary",
+                    "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)["reports"][0]
+    assert report["check"]["subset"] == "1/3"
+    assert report["restore"]["files"] == 5
+    # A flag overrides the config for one drill.
+    result = invoke("drill", "--config", str(lab.config_path), "--repository", "primary",
+                    "--json", "--check-slices", "7", "--max-files", "4")
+    report = json.loads(result.output)["reports"][0]
+    assert report["check"]["subset"] == "2/7" and report["restore"]["files"] == 4

@@ -36,7 +36,7 @@ def test_clean_drill_passes_measures_and_leaves_nothing_behind(lab: Lab) -> None
         assert report["restore"]["files"] == report["snapshot"]["files_in_snapshot"] == 48
         assert report["restore"]["bytes"] > 9 * 1024 * 1024
         assert report["restore"]["mb_per_s"] > 0
-        assert report["check"] == {**report["check"], "ok": True, "subset": "1/90"}
+        assert report["check"] == {**report["check"], "ok": True, "subset": "1/13"}
     assert reports["primary"]["offsite"][0]["ok"]
     assert reports["primary"]["offsite"][0]["matched_by_original"] == 1
     # G16: the restored copies are gone, and the scratch parent was private.

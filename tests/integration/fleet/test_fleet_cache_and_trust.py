@@ -75,23 +75,26 @@ def test_a_repeated_run_reads_only_changed_objects(
     tmp_path: Path,
 ) -> None:
     store, bucket, hosts = fleet
-    first = collect([store], cache_dir=tmp_path)
+    cache_dir = tmp_path / "cache"
+    first = collect([store], cache_dir=cache_dir)
     assert (first.listed, first.read) == (50, 50) and calls["GetObject"] == 50
-    cache_file = open_store_cache(tmp_path, store.display).path
+    cache_file = open_store_cache(cache_dir, store.display).path
     assert cache_file.stat().st_mode & 0o777 == 0o600
-    assert tmp_path.stat().st_mode & 0o077 == 0 or tmp_path.exists()
+    assert cache_dir.stat().st_mode & 0o777 == 0o700  # parsed status: the operator's only
 
+    written = cache_file.stat().st_mtime_ns
     calls.clear()
-    again = collect([store], cache_dir=tmp_path)
+    again = collect([store], cache_dir=cache_dir)
     assert calls == {"ListObjectsV2": 1} and again.read == 0
     assert summaries(again) == summaries(first)
+    assert cache_file.stat().st_mtime_ns == written  # nothing changed: nothing rewritten
 
     # One host reports a failed run, another object goes away: one GET, and the view follows.
     plant(s3_server, bucket, "fleet/host05.bulwark-status.json",
           status_document("host05", result="failed"))
     s3_server.client().delete_object(Bucket=bucket, Key="fleet/host07.bulwark-status.json")
     calls.clear()
-    changed = collect([store], cache_dir=tmp_path)
+    changed = collect([store], cache_dir=cache_dir)
     assert calls == {"ListObjectsV2": 1, "GetObject": 1} and changed.listed == 49
     host05 = next(item for item in changed.fetched
                   if item.key == "fleet/host05.bulwark-status.json")
@@ -126,6 +129,20 @@ def test_a_corrupt_or_foreign_cache_is_ignored_never_trusted(
     cache_file.chmod(0o666)
     writable = rerun()
     assert writable.read == 50 and "writable by group or others" in writable.warnings[0]
+
+    cache_file.chmod(0o600)
+    if os.geteuid() == 0:  # only root can hand the file to another user
+        os.chown(cache_file, 65534, 65534)
+        foreign_owner = rerun()
+        assert foreign_owner.read == 50 and "owned by another user" in foreign_owner.warnings[0]
+        os.chown(cache_file, 0, 0)
+    link = cache_file.with_name("elsewhere.json")
+    link.write_text(good)
+    cache_file.unlink()
+    cache_file.symlink_to(link)
+    symlinked = rerun()
+    assert symlinked.read == 50 and "cannot open" in symlinked.warnings[0]  # O_NOFOLLOW
+    cache_file.unlink()
 
     # Entries are checked one by one: a tampered entry of the wrong shape is read again.
     tampered = json.loads(good)

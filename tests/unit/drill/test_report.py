@@ -118,3 +118,14 @@ def test_unwritable_state_dir_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(WorkspaceError, match="cannot create a private directory"), \
             private_workspace(blocker / "tmp"):
         pass
+
+
+def test_summary_does_not_call_a_missing_file_verified() -> None:
+    """Issue 14 item 11: "restored and verified 51 files" when one of them was missing."""
+    missing = FileResult("/srv/gone", Verdict.MISSING_FROM_RESTORE)
+    rep = to_json(drill(failures=[missing]), host="h", config="c", started=T0, ended=T1)
+    text = summary(rep)
+    assert "restored and verified 10 files" not in text
+    assert "9 of 10 files restored and verified, 1 FAILED" in text
+    assert "restored and verified 10 files" in summary(
+        to_json(drill(), host="h", config="c", started=T0, ended=T1))

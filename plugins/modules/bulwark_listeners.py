@@ -1,0 +1,1 @@
+../../roles/services/library/bulwark_listeners.py
