@@ -10,10 +10,13 @@ Errors are printed as one line on stderr (`bulwark: error: …`), never as a tra
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import logging
 import sys
 import textwrap
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from bulwark.backup.execute import Restic
 from bulwark.backup.progress import for_terminal, human_bytes
 from bulwark.backup.signals import handle_sigterm
 from bulwark.cli_support import CONFIG_FILE, one_line_errors
+from bulwark.errors import BulwarkError
 
 DEFAULT_CONFIG = Path("/etc/bulwark/backup.yml")
 
@@ -46,10 +50,12 @@ class _Console:
 
     def __init__(self) -> None:
         self.progress = for_terminal()
+        self.tail: collections.deque[str] = collections.deque(maxlen=20)  # for ping bodies
 
     def line(self, text: str) -> None:
         if self.progress:
             self.progress.clear()
+        self.tail.append(text)
         click.echo(text)
 
     def restic(self, config: BackupConfig) -> Restic:
@@ -129,8 +135,10 @@ def run_command(config_path: Path, only: str, keep: bool, reason: str | None) ->
         if keep != (reason is not None):
             raise InputError("--keep and --reason go together (--keep --reason pre-patch)")
         config = load_config(config_path)
-        record = run_backup(config, console.restic(config), only=only,  # type: ignore[arg-type]
-                            report=console.line, keep_reason=reason)
+        with pinged(config, console.tail):
+            record = run_backup(config, console.restic(config),
+                                only=only,  # type: ignore[arg-type]
+                                report=console.line, keep_reason=reason)
     console.line(f"backup run ok in {record.duration:.1f}s")
 
 
@@ -165,6 +173,30 @@ def status_command(config_path: Path, as_json: bool) -> None:
         for status in statuses:
             click.echo(_status_text(status.as_dict()))
     sys.exit(1 if any(status.error or status.immutable_problem for status in statuses) else 0)
+
+
+@contextlib.contextmanager
+def pinged(config: BackupConfig, tail: Iterable[str]) -> Iterator[None]:
+    """monitoring.ping_url: /start, then success or /fail with the exit code (ping.py)."""
+    from bulwark.backup.ping import Pinger
+
+    pinger = Pinger(config.monitoring.ping_url, warn=lambda line: click.echo(line, err=True))
+    pinger.start()
+    try:
+        yield
+    except BulwarkError as exc:
+        pinger.fail(exc.exit_code, [*tail, f"bulwark: error: {exc}"])
+        raise
+    except KeyboardInterrupt:
+        pinger.fail(130, [*tail, "bulwark: interrupted"])
+        raise
+    except SystemExit as exc:
+        if exc.code:
+            pinger.fail(exc.code if isinstance(exc.code, int) else 1, list(tail))
+        else:
+            pinger.success(list(tail))
+        raise
+    pinger.success(list(tail))
 
 
 def _status_text(status: dict[str, Any]) -> str:
@@ -227,3 +259,25 @@ def recover_command(config_path: Path, repository: str, as_of: str, to: str,
                      f"{snapshot.host}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
     console.line(f"recovered {outcome.objects} objects ({human_bytes(outcome.bytes)}) in "
                  f"{outcome.seconds:.1f}s: {len(outcome.snapshots)} snapshots, restic check ok")
+
+
+@backup.command("rotate-key")
+@config_option
+@click.option("--new-password-file", required=True, metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="File holding the new repository password.")
+def rotate_key_command(config_path: Path, new_password_file: Path) -> None:
+    """Change the repository password everywhere (B17, B18), safe to interrupt.
+
+    Adds the new key to every repository, proves it opens each one, switches the config's
+    password_file atomically, then removes the old keys. Run it again after an interruption.
+    """
+    from bulwark.backup.actions.rotate_key import rotate_key
+
+    console = _Console()
+    with one_line_errors():
+        config = load_config(config_path)
+        record = rotate_key(config, console.restic(config), new_password_file, say=console.line)
+    console.line(f"rotate-key ok in {record.duration:.1f}s: "
+                 f"{len({s.repository for s in record.steps if s.step == 'key-remove'})} "
+                 "repositories now open only with the new password")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from bulwark.backup.actions.drill import DrillOptions, run_drill
+from bulwark.backup.actions.drill import DrillOptions, DrillOutcome, run_drill
 from bulwark.backup.actions.restore import VERIFIED_HOW, RestoreRequest, run_restore
+from bulwark.backup.cli import pinged
 from bulwark.backup.config import load_config
 from bulwark.backup.drill.report import summary
 from bulwark.backup.drill.sampling import SampleLimits
@@ -66,14 +67,21 @@ def drill(
             full=full, repository=repository, seed=seed, check_slices=check_slices,
             limits=limits,
         )
-        outcome = run_drill(config, Restic(config.restic_binary, lock_wait=config.lock_wait),
-                            options)
+        tail: list[str] = []  # the ping body (monitoring.ping_url)
+        with pinged(config, tail):
+            outcome = run_drill(config, Restic(config.restic_binary,
+                                               lock_wait=config.lock_wait), options)
+            _finish(outcome, as_json, tail)
+
+
+def _finish(outcome: DrillOutcome, as_json: bool, tail: list[str]) -> None:
     if as_json:
         click.echo(json.dumps({"ok": outcome.ok, "reports": outcome.reports}, indent=2))
     else:
         for report, path in zip(outcome.reports, outcome.paths, strict=True):
             click.echo(summary(report))
             click.echo(f"  report: {path}")
+    tail += [summary(report) for report in outcome.reports]
     # One line: the failed repositories, then any status object the fleet view will miss
     # (a drill that passed but could not say so fails too).
     problems = [str(failure) for failure in outcome.status_failures]
@@ -81,7 +89,8 @@ def drill(
         failed = [r["repository"] for r in outcome.reports if not r["ok"]]
         problems.insert(0, f"restore drill FAILED for {', '.join(failed)}")
     if problems:
-        click.echo(f"bulwark: error: {'; '.join(problems)}", err=True)
+        tail.append(f"bulwark: error: {'; '.join(problems)}")
+        click.echo(tail[-1], err=True)
         sys.exit(EXIT_DRILL_FAILED)
 
 

@@ -25,6 +25,7 @@ The file (keys are stable; documented in backup/README.md):
         immutable_days: 30                  # optional: Object Lock + versioning (immutable.py)
     databases:
       postgresql: [{name: shop}]            # see bulwark.backup.hooks.postgresql
+    monitoring: {ping_url: https://hc-ping.com/…}  # optional dead-man's switch (ping.py)
     classification: internal                # G21 level: internal, secret, confidential,
                                             # top-secret; snapshots get class:<level>; a
                                             # repository's max_classification caps what it holds
@@ -149,6 +150,11 @@ class Databases(_Model):
     postgresql: list[PostgresDatabase] = []
 
 
+class Monitoring(_Model):
+    # healthchecks.io-compatible dead-man's switch pinged around every run and drill (ping.py)
+    ping_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")] | None = None
+
+
 class BackupConfig(_Model):
     sources: list[Path] = []
     exclude: list[str] = []
@@ -170,6 +176,7 @@ class BackupConfig(_Model):
     )
     databases: Databases = Databases()
     status_object: bool = True
+    monitoring: Monitoring = Monitoring()
     classification: Level = "internal"  # G21 level of this host's data (classification.py)
     drill: DrillSettings = DrillSettings()
 

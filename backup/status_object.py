@@ -106,6 +106,7 @@ def build(
                 "url": redact_url(config.repositories[name].url),
                 "last_success": _iso(repos.get(name, {}).get("last_success")),
                 "newest_snapshot": _snapshot(repos.get(name, {}).get("newest_snapshot")),
+                **_immutable(config, name, repos.get(name, {})),
             }
             for name in names
         },
@@ -254,3 +255,14 @@ def _rto(state_dir: Path, repository: str) -> dict[str, Any] | None:
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _immutable(config: BackupConfig, name: str, repo: dict[str, Any]) -> dict[str, Any]:
+    """F10: for a repository with immutable_days, whether the last run found the bucket
+    enforcing it (None: not checked yet); `bulwark fleet status` flags `not-immutable`."""
+    days = config.repositories[name].immutable_days
+    if not days:
+        return {}
+    step = repo.get("steps", {}).get("immutable") or {}
+    enforced = None if "ok" not in step else bool(step["ok"])
+    return {"immutable": {"days": days, "enforced": enforced}}

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bulwark.backup import status_object
+from bulwark.backup import immutable, s3, status_object
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.drill.compare import Verdict, judge
 from bulwark.backup.drill.hashing import FileDigest, Hasher
@@ -211,7 +211,21 @@ class _Driller:
                 drill.errors.append(str(exc))
         if name == self.config.primary:
             drill.offsite = self._verify_offsites(snapshots)
+        self._check_immutable(name, drill)
         return drill
+
+    def _check_immutable(self, name: str, drill: RepositoryDrill) -> None:
+        """F10: a repository configured immutable whose bucket is not fails its drill."""
+        days = self.config.repositories[name].immutable_days
+        if not days:
+            return
+        target = self.targets[name]
+        try:
+            problem = immutable.shortfall(s3.parse_url(target.url), target.env, name, days)
+        except BulwarkError as exc:
+            problem = str(exc)
+        if problem:
+            drill.errors.append(f"immutable_days {days}: {problem}")
 
     def _restore_and_check(
         self, target: Target, snapshots: list[Snapshot], drill: RepositoryDrill

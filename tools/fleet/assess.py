@@ -21,6 +21,8 @@ Flags (every one but `backup-failing` makes the host *flagged*: the command exit
     hardening-failing   the last hardening run failed
     compliance-failing  the last hardening run's compliance checks had failures
     hardening-missing   no hardening object, and the config sets require_hardening
+    not-immutable       a repository with immutable_days sits in a bucket the last backup run
+                        found not enforcing it (no versioning / Object Lock, F10)
     missing             an expected host has no status object at all
     unreadable / forged / clock-skew   see above
 
@@ -182,6 +184,9 @@ def _judge(row: HostRow, now: datetime, limits: Limits, untrusted: set[str]) -> 
             row.flag("backup-failing")
         if row.last_passing_drill is None or now - row.last_passing_drill > limits.drill:
             row.flag("drill-stale")
+        if row.backup is not None and row.backup.not_immutable():
+            row.flag("not-immutable",
+                     f"not immutable: {', '.join(row.backup.not_immutable())}")
     hardening = row.hardening
     if hardening is None:
         if limits.require_hardening and "hardening" not in untrusted:

@@ -54,6 +54,14 @@ class Drill(_Part):
     last_passed: Time | None = None
 
 
+class Immutable(_Part):
+    enforced: bool | None = None  # False: the last run found the bucket not immutable (F10)
+
+
+class Repository(_Part):
+    immutable: Immutable | None = None
+
+
 class BackupStatus(_Part):
     """`kind: bulwark.backup-status` (fields the view uses; the rest is ignored)."""
 
@@ -64,6 +72,12 @@ class BackupStatus(_Part):
     last_good_backup: Time | None = None
     last_backup_run: BackupRun | None = None
     last_drill: Drill | None = None
+    repositories: Annotated[dict[Text, Repository], Field(max_length=64)] = {}
+
+    def not_immutable(self) -> list[str]:
+        """Repositories configured immutable whose bucket the last run found not to be."""
+        return sorted(name for name, repo in self.repositories.items()
+                      if repo.immutable is not None and repo.immutable.enforced is False)
 
     def times(self) -> list[datetime]:
         drill = self.last_drill.last_passed if self.last_drill else None

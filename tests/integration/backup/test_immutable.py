@@ -268,7 +268,7 @@ def test_init_refuses_a_bucket_that_is_not_immutable(
     assert not (site.root / "repo-primary").exists()  # refused before the primary was created
 
 
-def test_run_and_status_report_a_repository_whose_bucket_is_not_immutable(
+def test_run_status_and_drill_report_a_repository_whose_bucket_is_not_immutable(
     s3_server: S3Server, tmp_path: Path
 ) -> None:
     site = make_site(tmp_path)
@@ -282,9 +282,19 @@ def test_run_and_status_report_a_repository_whose_bucket_is_not_immutable(
     line = assert_one_line_error(done, 1, "immutable on offsite", "has no versioning")
     assert "immutable_days 30" in line
     assert len(site.snapshots(url, env=offsite_env(site))) == 1  # the backup itself was made
+    bucket, _ = bucket_of(url)
+    status_object = json.loads(s3_server.client().get_object(
+        Bucket=bucket, Key=f"{site.host}.bulwark-status.json")["Body"].read())
+    assert status_object["repositories"]["offsite"]["immutable"] == {"days": DAYS,
+                                                                     "enforced": False}
     status = site.bulwark("status", "--json")
     assert status.returncode == 1
     entry = next(s for s in json.loads(status.stdout) if s["repository"] == "offsite")
     assert "has no versioning" in entry["immutable_problem"]
     text = site.bulwark("status")
     assert "immutable: NOT ENFORCED" in text.stdout
+    drill = site.bulwark("drill")
+    assert drill.returncode == 1
+    assert "restore drill FAILED for offsite" in drill.stderr
+    report = json.loads(next((site.state / "drills").glob("*offsite*.json")).read_text())
+    assert any("immutable_days 30" in e and "has no versioning" in e for e in report["errors"])

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bulwark.backup.config import load_config
 from tests.integration.backup.conftest import clean_env
@@ -20,7 +21,9 @@ ROLE = Path(__file__).resolve().parents[3] / "roles" / "backup_agent"
 
 def test_template_renders_classification_and_immutability(tmp_path: Path) -> None:
     (tmp_path / "restic.pass").write_text("x\n")
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
     variables = {
+        **{k: v for k, v in defaults.items() if "{{" not in str(v)},
         "bulwark_backup_agent_sources": ["/etc"], "bulwark_backup_agent_exclude": [],
         "_bulwark_backup_agent_password_file": str(tmp_path / "restic.pass"),
         "bulwark_backup_agent_state_dir": str(tmp_path / "state"),

@@ -3,6 +3,7 @@ at a point in time, --as-of parsing, and the config key."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,3 +99,41 @@ def test_copy_filter_takes_only_levels_the_repository_may_hold() -> None:
                                           "classified top-secret, offsite may hold at most "
                                           "confidential"):
         copy_filter("top-secret", "primary", "offsite", "confidential")
+
+
+def test_status_object_and_fleet_flag_a_bucket_found_not_immutable(tmp_path: Path) -> None:
+    from bulwark.backup.records import RunRecord
+    from bulwark.backup.status_object import build
+    from bulwark.fleet.assess import Limits, assess_fleet
+    from bulwark.fleet.collect import Fetched
+    from bulwark.fleet.documents import parse
+
+    (tmp_path / "pass").write_text("x\n")
+    config_path = tmp_path / "backup.yml"
+    config_path.write_text(
+        f"sources: [/etc]\npassword_file: {tmp_path}/pass\nstate_dir: {tmp_path}/state\n"
+        "host: web1\nrepositories:\n  primary: {url: /srv/repo}\n"
+        "  offsite: {url: 's3:https://s3.example.com/vault/web1', immutable_days: 30}\n"
+    )
+    config = load_config(config_path)
+    record = RunRecord.start("run", config)
+    record.finish()
+    now = datetime.now(UTC)
+
+    def flags(ok: int | None) -> tuple[dict[str, object], list[str]]:
+        steps = {} if ok is None else {"immutable": {"ok": ok}}
+        state = {"repositories": {"primary": {"last_success": now.timestamp()},
+                                  "offsite": {"last_success": now.timestamp(),
+                                              "steps": steps}}}
+        document = build(config, record, state, now=now)
+        parsed = parse("backup", json.dumps(document).encode())
+        fetched = Fetched(store="s3", key="fleet/web1.bulwark-status.json", kind="backup",
+                          status=parsed.status, error=parsed.error)
+        [row] = assess_fleet([fetched], now=now, limits=Limits())
+        return document["repositories"]["offsite"]["immutable"], row.flags
+
+    assert flags(0) == ({"days": 30, "enforced": False}, ["drill-stale", "not-immutable"])
+    assert flags(1) == ({"days": 30, "enforced": True}, ["drill-stale"])
+    assert flags(None) == ({"days": 30, "enforced": None}, ["drill-stale"])
+    document = build(config, record, {"repositories": {}}, now=now)
+    assert "immutable" not in document["repositories"]["primary"]
