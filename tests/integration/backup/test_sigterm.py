@@ -78,7 +78,11 @@ def terminate_during(site: Site, command: str, args: list[str]) -> tuple[subproc
         return bool(found)
 
     wait_for(restic_running, timeout=60)
-    time.sleep(0.3)  # restic has taken its repository lock
+    # restic removes its lock on SIGINT once it holds it; a signal while it is still writing
+    # the lock file would leave a lock behind whatever Bulwark does (restic's own window).
+    repo = Path(site.repositories["primary"]["url"])
+    wait_for(lambda: locks(repo) != [], timeout=60)
+    time.sleep(1.0)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
