@@ -31,10 +31,12 @@ def _sshd_t(host, connection_spec: str | None = None) -> dict[str, str]:
         ("passwordauthentication", "no"),
         ("permitrootlogin", "no"),
         ("permitemptypasswords", "no"),
-        ("kbdinteractiveauthentication", "no"),
+        # The scenario runs with bulwark_ssh_mfa: totp (B35): keyboard-interactive carries the
+        # TOTP code, after the key (test_mfa.py).
+        ("kbdinteractiveauthentication", "yes"),
         ("pubkeyauthentication", "yes"),
-        ("authenticationmethods", "publickey"),
-        ("allowusers", ADMIN),
+        ("authenticationmethods", "publickey,keyboard-interactive:pam"),
+        ("allowusers", f"{ADMIN} sec1 aud1"),
         ("maxauthtries", "3"),
         ("logingracetime", "30"),
         ("maxsessions", "4"),
