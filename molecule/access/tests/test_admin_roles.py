@@ -52,7 +52,6 @@ def test_limited_roles_have_only_noexec_rules(host) -> None:
         "sudo -n /usr/sbin/ausearch -i -if /var/log/bulwark/sample-audit.log",
         "sudo -n /usr/local/sbin/bulwark-records",
         "sudo -n /usr/local/sbin/bulwark-records /var/lib/bulwark/access-review.json",
-        "systemctl --no-pager status ssh",
         "sudoreplay -l",
     ],
 )
@@ -105,20 +104,27 @@ def test_secadmin_can_manage_security_config(host, command: str) -> None:
 
 
 def test_secadmin_edits_with_sudoedit_and_the_editor_runs_as_secadmin(host) -> None:
-    """The editor's shell escape gives the secadmin's own shell, never root's."""
+    """sudoedit runs the editor as the secadmin, and NOEXEC still stops it starting programs:
+    an editor's shell escape gets neither root nor a new program."""
     target = "/etc/login.defs"
     before = host.file(target).sha256sum
     editor = "/tmp/bulwark-test-editor"
-    script = '#!/bin/sh\nid -u > /tmp/editor-uid\necho "# edited by secadmin" >> "$1"\n'
+    script = (
+        "#!/bin/sh\n"
+        "echo touched > /tmp/editor-owner\n"
+        "/usr/bin/id -u > /tmp/editor-exec 2>/dev/null || echo refused > /tmp/editor-exec\n"
+        'echo "# edited by secadmin" >> "$1"\n'
+    )
     host.run_expect([0], f"printf %s {shlex.quote(script)} > {editor} && chmod 755 {editor}")
     try:
         result = as_user(host, SECADMIN, f"SUDO_EDITOR={editor} sudo -n sudoedit {target}")
         assert result.rc == 0, result.stderr
         assert host.file(target).contains("# edited by secadmin")
-        uid = host.check_output("cat /tmp/editor-uid")
-        assert uid == str(host.user(SECADMIN).uid), "the editor must not run as root"
+        assert host.file("/tmp/editor-owner").user == SECADMIN, "the editor must not run as root"
+        assert host.file("/tmp/editor-exec").content_string.strip() == "refused"
     finally:
-        host.run(f"sed -i '/# edited by secadmin/d' {target}; rm -f {editor} /tmp/editor-uid")
+        host.run(f"sed -i '/# edited by secadmin/d' {target}; "
+                 f"rm -f {editor} /tmp/editor-owner /tmp/editor-exec")
     assert host.file(target).sha256sum == before
 
 

@@ -84,10 +84,12 @@ def test_departed_key_login_is_refused(ephemeral_dir: Path) -> None:
 
 
 def test_departed_cannot_use_sudo(host) -> None:
-    # runuser bypasses the expiry and the shell, so this checks the sudo rights alone.
-    result = host.run(f"runuser -u {DEPARTED} -s /bin/sh -- -c 'sudo -n true'")
+    # runuser starts the command directly, so neither the expiry nor nologin is in the way:
+    # this checks the sudo rights alone.
+    result = host.run(f"runuser -u {DEPARTED} -- /bin/sh -c 'sudo -n true'")
     assert result.rc != 0
-    assert "may not run sudo" in result.stderr or "password is required" in result.stderr
+    assert "password is required" in result.stderr or "may not run sudo" in result.stderr
+    assert "is not allowed to run sudo" in host.check_output(f"sudo -l -U {DEPARTED}")
 
 
 def test_one_record_per_change_naming_who_and_when(host) -> None:

@@ -36,7 +36,7 @@ def _sshd_t(host, connection_spec: str | None = None) -> dict[str, str]:
         ("kbdinteractiveauthentication", "yes"),
         ("pubkeyauthentication", "yes"),
         ("authenticationmethods", "publickey,keyboard-interactive:pam"),
-        ("allowusers", f"{ADMIN} sec1 aud1"),
+        ("allowusers", ADMIN),
         ("maxauthtries", "3"),
         ("logingracetime", "30"),
         ("maxsessions", "4"),
@@ -53,6 +53,12 @@ def _sshd_t(host, connection_spec: str | None = None) -> dict[str, str]:
 )
 def test_sshd_effective_setting(host, keyword: str, expected: str) -> None:
     assert _sshd_t(host)[keyword] == expected
+
+
+def test_allowusers_is_exactly_the_admins(host) -> None:
+    lines = host.check_output("sshd -T").splitlines()
+    allowed = [line.split(" ", 1)[1] for line in lines if line.startswith("allowusers ")]
+    assert allowed == [ADMIN, "sec1", "aud1"]
 
 
 def test_match_blocks_cannot_reopen_passwords(host) -> None:
