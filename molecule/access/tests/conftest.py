@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,15 @@ import pytest
 
 SSH_PORT = 2301  # published 127.0.0.1:2301 -> container :22
 STRAY_HTTP_PORT = 2302  # published 127.0.0.1:2302 -> container :8080 (must be filtered)
-ADMIN = "ops"
+ADMIN = "ops"  # sysadmin, exempt from the second factor (the automation account)
+SECADMIN = "sec1"
+AUDITOR = "aud1"
+DEPARTED = "leaver"
+# The TOTP secrets of molecule.yml (test fixtures, not secrets).
+TOTP_SECRETS = {
+    SECADMIN: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    AUDITOR: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U",
+}
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +37,16 @@ def admin_key_path(ephemeral_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def stranger_key_path(ephemeral_dir: Path) -> Path:
     return ephemeral_dir / "stranger_ed25519"
+
+
+def key_path(ephemeral_dir: Path, user: str) -> Path:
+    """Private key prepare.yml generated for `user`."""
+    return ephemeral_dir / f"{user}_ed25519"
+
+
+def as_user(host, user: str, command: str):
+    """Run a shell command on the host as `user` (no SSH, so no second factor needed)."""
+    return host.run(f"runuser -u {user} -- sh -c {shlex.quote(command)}")
 
 
 @pytest.fixture

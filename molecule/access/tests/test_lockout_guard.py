@@ -11,18 +11,25 @@ import pytest
 from conftest import ADMIN, SSH_PORT
 
 REPO = Path(__file__).resolve().parents[3]
-WATCHED = ("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/00-bulwark.conf", "/etc/ssh/moduli")
+WATCHED = (
+    "/etc/ssh/sshd_config",
+    "/etc/ssh/sshd_config.d/00-bulwark.conf",
+    "/etc/ssh/moduli",
+    "/etc/pam.d/sshd",
+)
 
 
-def _run_ssh_playbook(tmp_path: Path, key: Path, admins: list[dict[str, object]]):
+def _run_ssh_playbook(
+    tmp_path: Path, key: Path, admins: list[dict[str, object]], extra: dict[str, object]
+):
     inventory = tmp_path / "inventory.ini"
     inventory.write_text(
         f"access-host1 ansible_host=127.0.0.1 ansible_port={SSH_PORT} ansible_user={ADMIN} "
         f"ansible_ssh_private_key_file={key} ansible_python_interpreter=/usr/bin/python3 "
         "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n"
     )
-    extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps({"bulwark_admins": admins}))
+    variables = tmp_path / "vars.json"
+    variables.write_text(json.dumps({"bulwark_admins": admins, **extra}))
     env = dict(os.environ)
     env.pop("ANSIBLE_FORCE_COLOR", None)
     env.update(
@@ -38,7 +45,7 @@ def _run_ssh_playbook(tmp_path: Path, key: Path, admins: list[dict[str, object]]
             "-i",
             str(inventory),
             "-e",
-            f"@{extra}",
+            f"@{variables}",
             str(REPO / "playbooks" / "ssh.yml"),
         ],
         cwd=REPO,
@@ -59,6 +66,8 @@ def _checksums(host) -> dict[str, str]:
     [
         ("not_an_admin", "Lockout guard: Ansible connects over SSH as 'ops', which is not in"),
         ("no_working_key", "Lockout guard: 'ops' has no key in /home/ops/.ssh/authorized_keys"),
+        ("mfa_not_exempt", "Lockout guard: bulwark_ssh_mfa is totp but 'ops' connecting from"),
+        ("mfa_wrong_source", "is not in bulwark_ssh_mfa_exempt / bulwark_ssh_mfa_exempt_sources"),
     ],
 )
 def test_guard_refuses_and_changes_nothing(
@@ -66,13 +75,19 @@ def test_guard_refuses_and_changes_nothing(
 ) -> None:
     admin_pub = admin_key_path.with_suffix(".pub").read_text().strip()
     stranger_pub = stranger_key_path.with_suffix(".pub").read_text().strip()
-    admins = (
-        [{"name": "someoneelse", "ssh_keys": [admin_pub]}]
-        if case == "not_an_admin"
-        else [{"name": ADMIN, "ssh_keys": [stranger_pub]}]
-    )
+    admins = [{"name": ADMIN, "ssh_keys": [admin_pub]}]
+    extra: dict[str, object] = {}
+    if case == "not_an_admin":
+        admins = [{"name": "someoneelse", "ssh_keys": [admin_pub]}]
+    elif case == "no_working_key":
+        admins = [{"name": ADMIN, "ssh_keys": [stranger_pub]}]
+    elif case == "mfa_not_exempt":
+        extra = {"bulwark_ssh_mfa": "totp", "bulwark_ssh_mfa_exempt_sources": ["0.0.0.0/0"]}
+    else:  # exempt account, but the play connects from outside the exempt sources
+        extra = {"bulwark_ssh_mfa": "totp", "bulwark_ssh_mfa_exempt": [ADMIN],
+                 "bulwark_ssh_mfa_exempt_sources": ["192.0.2.0/24"]}
     before = _checksums(host)
-    result = _run_ssh_playbook(tmp_path, admin_key_path, admins)
+    result = _run_ssh_playbook(tmp_path, admin_key_path, admins, extra)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0, output
     assert message in output

@@ -31,9 +31,11 @@ def _sshd_t(host, connection_spec: str | None = None) -> dict[str, str]:
         ("passwordauthentication", "no"),
         ("permitrootlogin", "no"),
         ("permitemptypasswords", "no"),
-        ("kbdinteractiveauthentication", "no"),
+        # The scenario runs with bulwark_ssh_mfa: totp (B35): keyboard-interactive carries the
+        # TOTP code, after the key (test_mfa.py).
+        ("kbdinteractiveauthentication", "yes"),
         ("pubkeyauthentication", "yes"),
-        ("authenticationmethods", "publickey"),
+        ("authenticationmethods", "publickey,keyboard-interactive:pam"),
         ("allowusers", ADMIN),
         ("maxauthtries", "3"),
         ("logingracetime", "30"),
@@ -51,6 +53,12 @@ def _sshd_t(host, connection_spec: str | None = None) -> dict[str, str]:
 )
 def test_sshd_effective_setting(host, keyword: str, expected: str) -> None:
     assert _sshd_t(host)[keyword] == expected
+
+
+def test_allowusers_is_exactly_the_admins(host) -> None:
+    lines = host.check_output("sshd -T").splitlines()
+    allowed = [line.split(" ", 1)[1] for line in lines if line.startswith("allowusers ")]
+    assert allowed == [ADMIN, "sec1", "aud1"]
 
 
 def test_match_blocks_cannot_reopen_passwords(host) -> None:
