@@ -3,6 +3,11 @@
 No registry is reachable, so the base image is made with debootstrap from the Debian mirror
 that apt on this machine already uses, then `podman import`-ed. Both images are cached in
 podman's store; building again is a no-op unless forced.
+
+The base image gets this machine's apt sources (security suite included). The neglected image
+is left with the sources plain `debootstrap --variant=minbase` writes (`<suite> main` only: no
+security suite, no `-updates`) and month-old package lists, the way many minimal, appliance and
+old cloud images are found, so the patching role has to repair apt before it can patch (D1).
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from bulwark.lab import podman as pm
 
 BASE_IMAGE = "localhost/bulwark-debian12:latest"
 NEGLECTED_IMAGE = "localhost/bulwark-debian12-neglected:latest"
+# Bumped whenever the neglected build changes, so a cached image from an older build is rebuilt
+# (2: debootstrap's own apt sources and stale lists).
+NEGLECTED_REVISION = "2"
+_REVISION_LABEL = "org.bulwark.neglected-revision"
 SUITE = "bookworm"
 # What a freshly installed minimal Debian server has, plus what Ansible needs (python3-apt).
 BASE_PACKAGES = [
@@ -67,7 +76,13 @@ PermitRootLogin yes
 CONF
 systemctl enable inetd vsftpd tftpd-hpa snmpd >/dev/null 2>&1 || true
 apt-get clean
-rm -rf /var/lib/apt/lists/*
+# What debootstrap itself writes: the one suite it installed from, nothing else.
+rm -f /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list
+echo 'deb {mirror} {suite} main' > /etc/apt/sources.list
+apt-get update -qq
+# Lists nobody refreshed for a month.
+rm -f /var/lib/apt/periodic/update-success-stamp
+find /var/lib/apt/lists -exec touch -d '-30 days' {{}} +
 """
 
 
@@ -141,19 +156,22 @@ def _customise(rootfs: Path, sources: Path | None) -> None:
 def build_neglected(force: bool = False) -> bool:
     """Build the neglected-server image on top of the base image. Returns True if built."""
     build_base()
-    if pm.image_exists(NEGLECTED_IMAGE) and not force:
+    if pm.image_label(NEGLECTED_IMAGE, _REVISION_LABEL) == NEGLECTED_REVISION and not force:
         return False
     passwords = "\n".join(
         f"id {u} >/dev/null 2>&1 || useradd -m -s /bin/bash {u}\necho '{u}:{p}' | chpasswd"
         for u, p in NEGLECTED_ACCOUNTS.items()
     )
+    mirror, _sources = apt_sources()
     script = _NEGLECT_SCRIPT.format(packages=" ".join(NEGLECTED_PACKAGES), passwords=passwords,
-                                    empty=NEGLECTED_EMPTY_PASSWORD_ACCOUNT)
+                                    empty=NEGLECTED_EMPTY_PASSWORD_ACCOUNT, mirror=mirror,
+                                    suite=SUITE)
     name = "bulwark-build-neglected"
     pm.podman("rm", "-f", name, check=False)
     try:
         pm.podman("run", "--name", name, BASE_IMAGE, "bash", "-c", script)
-        pm.podman("commit", "--change", "CMD=/sbin/init", name, NEGLECTED_IMAGE)
+        pm.podman("commit", "--change", "CMD=/sbin/init", "--change",
+                  f"LABEL {_REVISION_LABEL}={NEGLECTED_REVISION}", name, NEGLECTED_IMAGE)
     finally:
         pm.podman("rm", "-f", name, check=False)
     return True

@@ -62,6 +62,16 @@ def image_exists(name: str) -> bool:
     return podman("image", "exists", name, check=False).returncode == 0
 
 
+def image_label(name: str, key: str) -> str:
+    """One label of a local image ('' when the image or the label is missing)."""
+    proc = podman("image", "inspect", "--format", "json", name, check=False)
+    if proc.returncode != 0:
+        return ""
+    info = json.loads(proc.stdout or b"[]")
+    labels = (info[0].get("Config") or {}).get("Labels") or {} if info else {}
+    return str(labels.get(key, ""))
+
+
 def containers(label: str) -> list[dict]:
     out = podman("ps", "-a", "--filter", f"label={label}", "--format", "json").stdout
     return json.loads(out or b"[]")

@@ -91,16 +91,16 @@ def test_patch_record_matches_installed_versions(host):
 def test_second_run_wrote_no_new_record(host):
     # converge upgraded (or recorded the first run); idempotence must not add a record
     records = host.check_output(f"ls {RECORD_DIR}").split()
-    timestamped = [name for name in records if name != "latest.json"]
+    # dry-run-state is the cache of the last clean dry run's inputs, not a record
+    timestamped = [name for name in records if name.endswith(".json") and name != "latest.json"]
     assert len(timestamped) == 1, records
     latest = host.file(f"{RECORD_DIR}/latest.json").content_string
     assert host.file(f"{RECORD_DIR}/{timestamped[0]}").content_string == latest
 
 
 def test_record_fetched_to_controller(host):
-    name = sorted(n for n in host.check_output(f"ls {RECORD_DIR}").split() if n != "latest.json")[
-        -1
-    ]
+    names = host.check_output(f"ls {RECORD_DIR}").split()
+    name = sorted(n for n in names if n.endswith(".json") and n != "latest.json")[-1]
     fetched = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "patching", "system-host1", name)
     assert fetched.is_file()
     assert json.loads(fetched.read_text()) == _latest_record(host)
@@ -112,3 +112,11 @@ def test_no_security_updates_pending(host):
     dry_run = host.check_output("unattended-upgrade --dry-run --verbose 2>&1")
     assert "Packages that will be upgraded:" not in dry_run
     assert "No packages found that can be upgraded unattended" in dry_run
+
+
+def test_dry_run_skipped_while_nothing_changed(host):
+    # the state the last clean dry run saw matches the host now, so a re-run skips the dry run
+    state = host.file(f"{RECORD_DIR}/dry-run-state").content_string
+    assert "/var/lib/dpkg/status " in state and "Release " in state
+    now = host.check_output("stat -c %Y /var/lib/dpkg/status")
+    assert f"/var/lib/dpkg/status {now}" in state
