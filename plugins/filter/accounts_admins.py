@@ -1,0 +1,1 @@
+../../roles/accounts/filter_plugins/admins.py

@@ -1,0 +1,1 @@
+../../roles/ssh/filter_plugins/networks.py

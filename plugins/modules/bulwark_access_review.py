@@ -1,0 +1,1 @@
+../../roles/accounts/library/bulwark_access_review.py

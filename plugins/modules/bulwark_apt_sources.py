@@ -1,0 +1,1 @@
+../../roles/patching/library/bulwark_apt_sources.py

@@ -1,0 +1,1 @@
+../../roles/facts/library/bulwark_container.py
