@@ -37,7 +37,7 @@ PLAY = """
 @pytest.fixture(scope="module")
 def neglected_host() -> Iterator[str]:
     if subprocess.run(["podman", "image", "exists", IMAGE]).returncode != 0:
-        pytest.skip(f"{IMAGE} is not built (bulwark lab image)")
+        pytest.fail(f"{IMAGE} is not built: run `make lab-image`")
     subprocess.run(["podman", "rm", "-f", CONTAINER], capture_output=True)
     subprocess.run(["podman", "run", "-d", "--name", CONTAINER, IMAGE, "sleep", "infinity"],
                    check=True, capture_output=True)
