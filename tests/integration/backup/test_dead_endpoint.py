@@ -5,13 +5,13 @@ the worst case), or refuses the connection."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.fixtures.s3 import S3Server
+from tests.fixtures.silent_tcp import silent_tcp_server
 from tests.integration.backup.conftest import Site, assert_one_line_error
 
 pytestmark = pytest.mark.integration
@@ -20,28 +20,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def silent_endpoint() -> Iterator[str]:
     """127.0.0.1:<random port>: accepts connections, reads nothing, never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    with silent_tcp_server() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def refused_endpoint() -> str:

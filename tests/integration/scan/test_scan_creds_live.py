@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 
 from bulwark.scan.cli import scan_creds
 from tests.fixtures.labhosts import CLOSED_PORT, SILENT_PORT, LabHost, write_inventory
+from tests.fixtures.silent_tcp import silent_tcp_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.lab]
 
@@ -117,29 +116,8 @@ def test_table_output_never_shows_passwords(neglected_host: LabHost, tmp_path: P
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """Accepts TCP connections on 127.0.0.1 and never says a word (a hung or tarpit sshd)."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", SILENT_PORT))
-    server.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield SILENT_PORT
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    with silent_tcp_server(SILENT_PORT) as port:
+        yield port
 
 
 def test_unreachable_and_silent_hosts_are_reported_without_hanging(
