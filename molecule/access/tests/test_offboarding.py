@@ -4,15 +4,18 @@ is one JSON line saying who did it and when (E13). Refusals leave the host untou
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
-import paramiko
 import pytest
-from conftest import ADMIN, DEPARTED, SSH_PORT, as_user, key_path
+from conftest import (
+    ADMIN,
+    DEPARTED,
+    as_user,
+    assert_key_login_refused,
+    key_path,
+    run_playbook_as_admin,
+)
 
-REPO = Path(__file__).resolve().parents[3]
 QUARANTINE = f"/var/lib/bulwark/quarantine/{DEPARTED}"
 LOG = "/var/log/bulwark/accounts.jsonl"
 EXPECTED_ACTIONS = {
@@ -66,21 +69,7 @@ def test_running_processes_were_ended(host) -> None:
 
 
 def test_departed_key_login_is_refused(ephemeral_dir: Path) -> None:
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    try:
-        with pytest.raises(paramiko.AuthenticationException):
-            client.connect(
-                "127.0.0.1",
-                port=SSH_PORT,
-                username=DEPARTED,
-                key_filename=str(key_path(ephemeral_dir, DEPARTED)),
-                look_for_keys=False,
-                allow_agent=False,
-                timeout=20,
-            )
-    finally:
-        client.close()
+    assert_key_login_refused(DEPARTED, key_path(ephemeral_dir, DEPARTED))
 
 
 def test_departed_cannot_use_sudo(host) -> None:
@@ -115,35 +104,6 @@ def test_auditor_reads_the_offboarding_record(host) -> None:
     assert json.loads(result.stdout)["account"] == DEPARTED
 
 
-def _run_accounts_playbook(tmp_path: Path, ephemeral_dir: Path, extra: dict[str, object]):
-    """accounts.yml over SSH as ops, with the scenario's inventory variables plus `extra`."""
-    inventory = tmp_path / "inventory.ini"
-    inventory.write_text(
-        f"access-host1 ansible_connection=ssh ansible_host=127.0.0.1 ansible_port={SSH_PORT} "
-        f"ansible_user={ADMIN} "
-        f"ansible_ssh_private_key_file={key_path(ephemeral_dir, ADMIN)} "
-        "ansible_python_interpreter=/usr/bin/python3 "
-        "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n"
-    )
-    variables = tmp_path / "vars.json"
-    variables.write_text(json.dumps(extra))
-    env = dict(os.environ)
-    env.pop("ANSIBLE_FORCE_COLOR", None)
-    env.update(
-        ANSIBLE_ROLES_PATH=str(REPO / "roles"),
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-    )
-    return subprocess.run(
-        # The scenario's inventory (its variables) first; ours overrides the connection.
-        [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(ephemeral_dir / "inventory"),
-         "-i", str(inventory), "--limit", "access-host1",
-         "-e", f"@{variables}", str(REPO / "playbooks" / "accounts.yml")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("case", "message"),
     [
@@ -163,7 +123,10 @@ def test_offboarding_refusals_change_nothing(
                                     {"name": "ops2", "ssh_keys": [ops_key]}]}
     watched = (LOG, "/etc/shadow", "/etc/group", "/etc/passwd", "/etc/sudoers.d/bulwark-admins")
     before = {path: host.file(path).sha256sum for path in watched}
-    result = _run_accounts_playbook(tmp_path, ephemeral_dir, extra)
+    result = run_playbook_as_admin(
+        tmp_path, key_path(ephemeral_dir, ADMIN), "accounts.yml", extra,
+        inventories=(ephemeral_dir / "inventory",),
+    )
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0, output
     assert message in output

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from conftest import ADMIN, SSH_PORT, run_remote
+from conftest import ADMIN, SSH_PORT, assert_key_login_refused, run_remote
 
 SSH_AUDIT_POLICY = "Hardened Debian 12 (version 3)"
 VENV_BIN = Path(__file__).resolve().parents[3] / ".venv" / "bin"
@@ -135,40 +135,11 @@ def test_real_password_login_is_refused(host, user: str, password: str) -> None:
 def test_root_key_login_is_refused(host, admin_key_path: Path) -> None:
     # prepare.yml put the admin key into root's authorized_keys, as on a neglected host.
     assert host.file("/root/.ssh/authorized_keys").contains("ssh-ed25519")
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    try:
-        with pytest.raises(paramiko.AuthenticationException):
-            client.connect(
-                "127.0.0.1",
-                port=SSH_PORT,
-                username="root",
-                key_filename=str(admin_key_path),
-                look_for_keys=False,
-                allow_agent=False,
-                timeout=20,
-            )
-    finally:
-        client.close()
+    assert_key_login_refused("root", admin_key_path)
 
 
 def test_unknown_key_is_refused_for_the_admin(stranger_key_path: Path) -> None:
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    try:
-        with pytest.raises(paramiko.AuthenticationException):
-            client.connect(
-                "127.0.0.1",
-                port=SSH_PORT,
-                username=ADMIN,
-                key_filename=str(stranger_key_path),
-                look_for_keys=False,
-                allow_agent=False,
-                timeout=20,
-            )
-    finally:
-        client.close()
-
+    assert_key_login_refused(ADMIN, stranger_key_path)
 
 def test_legal_banner_is_sent_before_authentication(admin_client: paramiko.SSHClient) -> None:
     banner = admin_client.get_transport().get_banner()
