@@ -19,6 +19,7 @@ import pytest
 from bulwark.backup.actions.run import StepsFailed, run_backup
 from bulwark.backup.config import Retention, load_config
 from bulwark.backup.execute import Restic
+from tests.fixtures.retention_cases import KEEPS_NOTHING
 from tests.integration.backup.conftest import Site, assert_one_line_error, make_site
 
 pytestmark = pytest.mark.integration
@@ -37,31 +38,6 @@ RESTIC_KEEPS_NOTHING = [
     ["--keep-last", "-1"],
     ["--keep-daily", "-1"],
 ]
-
-# Every config spelling of "keeps nothing" (YAML of the retention mapping) and its message.
-CONFIG_KEEPS_NOTHING = [
-    ("{within: 0d}", "retention.within: '0d' keeps nothing"),
-    ("{within: 0h}", "retention.within: '0h' keeps nothing"),
-    ("{within: 0m}", "retention.within: '0m' keeps nothing"),
-    ("{within: 0y}", "retention.within: '0y' keeps nothing"),
-    ("{within: 0y0m0d0h}", "retention.within: '0y0m0d0h' keeps nothing"),
-    ("{within: 00d}", "retention.within: '00d' keeps nothing"),
-    ("{within: 1d0d}", "gives d more than once"),
-    ("{within: 2562048h}", "2562048h is larger than"),
-    ("{within: 0}", "retention.within"),
-    ("{last: 0}", "retention.last: 0 keeps nothing"),
-    ("{hourly: 0}", "retention.hourly: 0 keeps nothing"),
-    ("{daily: 0}", "retention.daily: 0 keeps nothing"),
-    ("{weekly: 0}", "retention.weekly: 0 keeps nothing"),
-    ("{monthly: 0}", "retention.monthly: 0 keeps nothing"),
-    ("{yearly: 0}", "retention.yearly: 0 keeps nothing"),
-    ("{daily: false}", "retention.daily: 0 keeps nothing"),
-    ("{last: -1}", "retention.last: -1 keeps nothing"),
-    ("{daily: 0, monthly: 0, yearly: 0}", "keeps nothing"),
-    ("{}", "retention needs at least one rule"),
-    ("{daily: null, within: null}", "retention needs at least one rule"),
-]
-
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Site:
@@ -93,7 +69,7 @@ def test_restic_itself_forgets_every_backup_for_these_rules(seeded: Site, keep: 
     assert all("pre-restore" in (s.get("tags") or []) for s in kept)
 
 
-@pytest.mark.parametrize(("rules", "needle"), CONFIG_KEEPS_NOTHING)
+@pytest.mark.parametrize(("rules", "needle"), KEEPS_NOTHING)
 def test_check_config_and_run_refuse_it_and_nothing_is_forgotten(
     seeded: Site, rules: str, needle: str
 ) -> None:

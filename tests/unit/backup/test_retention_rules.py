@@ -14,6 +14,7 @@ import pytest
 from bulwark.backup.config import Retention, load_config
 from bulwark.backup.errors import ConfigError
 from bulwark.backup.retention import RetentionRefused, check_plan, parse_plan
+from tests.fixtures.retention_cases import KEEPS_NOTHING
 
 BASE = """\
 sources: [/srv/shop]
@@ -21,39 +22,6 @@ password_file: /etc/bulwark/restic.pass
 repositories:
   primary: {url: /var/backups/bulwark}
 """
-
-# Every spelling of "keep nothing" (YAML text of the retention mapping) and what the line says.
-KEEPS_NOTHING = [
-    ("{within: 0d}", "retention.within: '0d' keeps nothing"),
-    ("{within: 0h}", "retention.within: '0h' keeps nothing"),
-    ("{within: 0m}", "retention.within: '0m' keeps nothing"),
-    ("{within: 0y}", "retention.within: '0y' keeps nothing"),
-    ("{within: 0y0m0d0h}", "retention.within: '0y0m0d0h' keeps nothing"),
-    ("{within: 00d}", "retention.within: '00d' keeps nothing"),
-    ("{within: '000h'}", "retention.within: '000h' keeps nothing"),
-    ("{within: 1d0d}", "gives d more than once"),
-    ("{within: 2562048h}", "2562048h is larger than 100000"),
-    ("{within: 0}", "retention.within: Input should be a valid string"),
-    ("{within: ''}", "is not a duration"),
-    ("{within: 7D}", "is not a duration"),
-    ("{within: '-1d'}", "is not a duration"),
-    ("{last: 0}", "retention.last: 0 keeps nothing"),
-    ("{hourly: 0}", "retention.hourly: 0 keeps nothing"),
-    ("{daily: 0}", "retention.daily: 0 keeps nothing"),
-    ("{weekly: 0}", "retention.weekly: 0 keeps nothing"),
-    ("{monthly: 0}", "retention.monthly: 0 keeps nothing"),
-    ("{yearly: 0}", "retention.yearly: 0 keeps nothing"),
-    ("{daily: '0'}", "retention.daily: 0 keeps nothing"),
-    ("{daily: 0.0}", "retention.daily: 0 keeps nothing"),
-    ("{daily: false}", "retention.daily: 0 keeps nothing"),
-    ("{last: -1}", "retention.last: -1 keeps nothing"),
-    ("{daily: -7}", "retention.daily: -7 keeps nothing"),
-    ("{daily: 0, monthly: 0, yearly: 0}", "retention.daily: 0 keeps nothing"),
-    ("{}", "retention needs at least one rule"),
-    ("{daily: null}", "retention needs at least one rule"),
-    ("{daily: 99999999999999999999}", "larger than 1000000"),
-]
-
 
 def load(tmp_path: Path, text: str) -> None:
     path = tmp_path / "backup.yml"
