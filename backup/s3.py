@@ -69,10 +69,12 @@ def client(
     *,
     max_pool_connections: int = 10,
     quick: bool = False,
+    session: Any = None,
 ) -> Any:
     """A boto3 S3 client for the endpoint, with the credentials of the repository's env_file.
 
-    Thread-safe; give `max_pool_connections` as many as the threads that share it.
+    Thread-safe; give `max_pool_connections` as many as the threads that share it. `session`:
+    a boto3.Session to make it from (default: boto3's default session).
     """
     import boto3
     from botocore.config import Config as BotoConfig
@@ -85,7 +87,7 @@ def client(
             f"S3 credentials for {location.endpoint}: {missing} is empty or not set "
             "(the env_file needs both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
         )
-    return boto3.client(
+    return (session or boto3).client(
         "s3",
         endpoint_url=location.endpoint,
         aws_access_key_id=key_id,

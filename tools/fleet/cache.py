@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bulwark.fleet.documents import Kind, Parsed, validate
+from bulwark.fleet.documents import Kind, Parsed, kind_of, validate
 
 FORMAT = "bulwark.fleet-cache"
 VERSION = 1
@@ -46,24 +46,36 @@ class StoreCache:
     store: str
     old: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Any] = field(default_factory=dict)
+    valid: dict[str, tuple[str, Parsed]] = field(default_factory=dict)  # key: (etag, answer)
     ignored: str | None = None  # why the file was ignored, if it was
     dirty: bool = False  # an entry was added or replaced this run
 
     def get(self, key: str, etag: str, kind: Kind) -> Parsed | None:
         """The cached answer for this key at this ETag, if there is a valid one."""
-        entry = self.old.get(key)
-        if not isinstance(entry, dict) or entry.get("etag") != etag:
+        found = self.valid.get(key)
+        if found is None or found[0] != etag or kind_of(key) != kind:
             return None
-        if "status" in entry:
-            parsed = validate(kind, entry["status"])
-            if parsed.status is None:
-                return None
-        elif isinstance(entry.get("error"), str) and entry["error"]:
-            parsed = Parsed(error=entry["error"][:200])
-        else:
-            return None
-        self.new[key] = entry
-        return parsed
+        self.new[key] = self.old[key]
+        return found[1]
+
+    def check_entries(self) -> None:
+        """Validate every entry up front, so that `get` is a lookup (`collect` opens the cache
+        in a thread while the store's listing is in flight: the client only waits then)."""
+        self.valid = {}
+        for key, entry in self.old.items():
+            kind = kind_of(key)
+            if kind is None or not isinstance(entry, dict) or not isinstance(entry.get("etag"),
+                                                                             str):
+                continue
+            if "status" in entry:
+                parsed = validate(kind, entry["status"])
+                if parsed.status is None:
+                    continue
+            elif isinstance(entry.get("error"), str) and entry["error"]:
+                parsed = Parsed(error=entry["error"][:200])
+            else:
+                continue
+            self.valid[key] = (entry["etag"], parsed)
 
     def put(self, key: str, etag: str, parsed: Parsed) -> None:
         self.dirty = True
@@ -91,13 +103,15 @@ class StoreCache:
 
 
 def open_store_cache(directory: Path, store: str) -> StoreCache:
-    """The cache of `store` in `directory`; an untrustworthy file gives an empty cache."""
+    """The cache of `store` in `directory`, its entries validated; an untrustworthy file gives
+    an empty cache."""
     path = directory / f"{hashlib.sha256(store.encode()).hexdigest()[:32]}.json"
     cache = StoreCache(path=path, store=store)
     try:
         cache.old = _read(path, store)
     except _Ignored as why:
         cache.ignored = str(why)
+    cache.check_entries()
     return cache
 
 
