@@ -406,13 +406,8 @@ def _client_major(env: dict[str, str]) -> int:
     return int(match.group(1))
 
 
-def _query_json(
-    db: PostgresDatabase,
-    sql: str,
-    *,
-    database: str | None = None,
-    env: dict[str, str] | None = None,
-) -> Any:
+def _query_json(db: PostgresDatabase, sql: str, *, database: str | None = None,
+                env: dict[str, str] | None = None) -> Any:
     """Run one query returning one JSON value; any failure is one PostgresError line."""
     output = _psql(db, sql, database=database, env=env)
     try:

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,23 +15,26 @@ from bulwark.backup.execute import Producer, Restic, ResticResult, Target
 TAG = "bulwark"
 
 
+class FileOptions(TypedDict, total=False):
+    """What a backup of files may leave out (the config's exclude, one_file_system)."""
+
+    excludes: Sequence[str]
+    exclude_file: Path | None
+    one_file_system: bool
+
+
 def backup_args(
-    paths: Sequence[Path],
-    *,
-    host: str,
-    tags: Sequence[str],
-    excludes: Sequence[str] = (),
-    exclude_file: Path | None = None,
-    one_file_system: bool = False,
+    paths: Sequence[Path], *, host: str, tags: Sequence[str], **options: Unpack[FileOptions]
 ) -> list[str]:
     args = ["backup", "--host", host]
     for tag in _tags(tags):
         args += ["--tag", tag]
-    for pattern in excludes:
+    for pattern in options.get("excludes", ()):
         args += ["--exclude", pattern]
+    exclude_file = options.get("exclude_file")
     if exclude_file is not None:
         args += ["--exclude-file", str(exclude_file)]
-    if one_file_system:
+    if options.get("one_file_system"):
         args.append("--one-file-system")
     args += ["--", *(str(path) for path in paths)]
     return args
@@ -120,20 +124,11 @@ class StdinBackup(BaseModel):
 
 
 def backup(
-    restic: Restic,
-    target: Target,
-    paths: Sequence[Path],
-    *,
-    host: str,
-    tags: Sequence[str],
-    excludes: Sequence[str] = (),
-    exclude_file: Path | None = None,
-    one_file_system: bool = False,
+    restic: Restic, target: Target, paths: Sequence[Path], *, host: str, tags: Sequence[str],
+    **options: Unpack[FileOptions],
 ) -> BackupSummary:
     """Back up `paths`; an incomplete snapshot raises SnapshotIncomplete carrying the result."""
-    args = backup_args(paths, host=host, tags=tags, excludes=excludes, exclude_file=exclude_file,
-                       one_file_system=one_file_system)
-    return summary(restic.run(target, args))
+    return summary(restic.run(target, backup_args(paths, host=host, tags=tags, **options)))
 
 
 def backup_stdin(
