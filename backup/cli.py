@@ -256,7 +256,7 @@ def recover_command(config_path: Path, repository: str, as_of: str, to: str,
         outcome = run_recover(config, console.restic(config), request, say=console.line)
     for snapshot in outcome.snapshots:
         console.line(f"  {snapshot.short_id}  {snapshot.time.isoformat(timespec='seconds')}  "
-                     f"{snapshot.host}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
+                     f"{snapshot.hostname}  {','.join(snapshot.tags)}  {' '.join(snapshot.paths)}")
     console.line(f"recovered {outcome.objects} objects ({human_bytes(outcome.bytes)}) in "
                  f"{outcome.seconds:.1f}s: {len(outcome.snapshots)} snapshots, restic check ok")
 

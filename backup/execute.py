@@ -1,4 +1,4 @@
-"""The restic runner: the only place in Bulwark that spawns restic (and commands piped into it).
+"""The process runner: the only place in bulwark.backup that spawns a command (restic and others).
 
 Stable API (used by the backup, drill and restore actions):
 
@@ -15,6 +15,9 @@ message goes through `Redactor`. stdout is streamed line by line: `status` lines
 progress callback and are dropped, other JSON documents are kept, so memory does not grow with
 the size of the tree.
 
+Other tools (pg_dump, psql, pg_restore for hooks/postgresql.py) run through `run_command`, and
+every "what went wrong" line shown to a user is picked out of a tool's stderr by `error_line`.
+
 Exit codes (restic ≥ 0.17): 0 ok, 3 snapshot incomplete, 10 no repository, 11 lock failed,
 12 wrong password. restic 0.14–0.16 returns 1 for the last three, so the stderr text is matched
 too (`classify`).
@@ -23,6 +26,7 @@ too (`classify`).
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import functools
 import json
@@ -31,12 +35,13 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bulwark.backup.errors import (
     BackupError,
@@ -62,6 +67,7 @@ Version = tuple[int, int, int]
 
 MIN_VERSION: Version = (0, 14, 0)
 STDERR_TAIL_LINES = 200
+_FEED_CHUNK = 1 << 20
 # Seconds a stopped restic gets to remove its lock before SIGKILL.
 STOP_GRACE = 15
 # Variables from the caller's environment that may reach restic; every other RESTIC_* is dropped
@@ -566,13 +572,19 @@ def _unreadable_files(stderr: str, shown: int = 5) -> str:
     return f"{count} unreadable: {', '.join(found[:shown])}{more}"
 
 
+_FATAL = re.compile(r"^Fatal:")
+
+
 def _last_meaningful_line(stderr: str) -> str:
     """The line of restic's stderr that says what went wrong (its "Fatal:" line if any)."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith("Fatal:"):
-            return line.removeprefix("Fatal:").strip()
-    for line in reversed(lines):
+    return (error_line(stderr, _FATAL, last=True, fallback=False) or _json_error(stderr)
+            or error_line(stderr, last=True))
+
+
+def _json_error(stderr: str) -> str:
+    """"item: message" of restic's last JSON error document on stderr, or ""."""
+    for line in reversed(stderr.splitlines()):
+        line = line.strip()
         if line.startswith("{"):
             try:
                 document = json.loads(line)
@@ -581,4 +593,83 @@ def _last_meaningful_line(stderr: str) -> str:
             if document.get("message_type") == "error":
                 item = document.get("item", "")
                 return f"{item}: {document.get('error', {}).get('message', '')}".strip(": ")
-    return lines[-1] if lines else ""
+    return ""
+
+
+def error_line(
+    stderr: str,
+    marker: re.Pattern[str] | None = None,
+    *,
+    last: bool = False,
+    fallback: bool = True,
+    prefix: str = "",
+    limit: int | None = None,
+) -> str:
+    """The line of a tool's stderr that says what went wrong, on one line ("" if none).
+
+    The first (or `last`) line `marker` matches, from the end of the match on; without such a
+    line the first (last) non-blank line, unless `fallback` is off. `prefix` (the tool's name,
+    e.g. "pg_dump:") is dropped, blanks are collapsed, and the text is cut at `limit`.
+    """
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    ordered = lines[::-1] if last else lines
+    chosen = None
+    if marker is not None:
+        chosen = next((line[m.end():] for line in ordered if (m := marker.search(line))), None)
+    if chosen is None:
+        if not fallback or not ordered:
+            return ""
+        chosen = ordered[0]
+    return " ".join(chosen.strip().removeprefix(prefix).split())[:limit]
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a command other than restic did: exit status, output, bytes fed to its stdin."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    fed: int = 0
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    feed: BinaryIO | None = None,
+    logged: int = 2,
+) -> Completed:
+    """Run a command (not restic) with `env` over os.environ; stdin is `feed` or nothing.
+
+    Only the first `logged` words of argv are logged: the rest can hold SQL naming customer
+    tables. Output goes to temporary files, so a command that writes much while it is fed
+    cannot block. A command that stops reading `feed` (it hit an error) is not an error here:
+    its exit status and stderr say why. A missing program raises OSError for the caller to name.
+    """
+    log.debug("running %s%s", " ".join(argv[:logged]), " < stream" if feed else "")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        fed = 0
+        with subprocess.Popen(
+            list(argv),
+            env={**os.environ, **env},
+            stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        ) as proc:
+            if feed is not None:
+                assert proc.stdin is not None
+                try:
+                    while chunk := feed.read(_FEED_CHUNK):
+                        fed += len(chunk)
+                        proc.stdin.write(chunk)
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    with contextlib.suppress(BrokenPipeError):
+                        proc.stdin.close()
+            returncode = proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return Completed(returncode=returncode,
+                         stdout=out.read().decode("utf-8", "replace"),
+                         stderr=err.read().decode("utf-8", "replace"), fed=fed)

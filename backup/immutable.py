@@ -69,11 +69,7 @@ def inspect(location: s3.S3Location, env: Mapping[str, str], name: str) -> Prote
                 raise
             lock = {}
     except (BotoCoreError, ClientError) as exc:
-        raise RepositoryUnreachable(
-            f"repository {name}: cannot read the protection of bucket {location.bucket}: "
-            f"{s3.problem(location, exc).text}",
-            repository=name,
-        ) from None
+        raise _unreachable(name, location, "read the protection of", exc) from None
     return _protection(versioning, lock)
 
 
@@ -133,13 +129,19 @@ def ensure_bucket(location: s3.S3Location, env: Mapping[str, str], name: str,
             client.put_bucket_versioning(Bucket=location.bucket,
                                          VersioningConfiguration={"Status": "Enabled"})
     except (BotoCoreError, ClientError) as exc:
-        raise RepositoryUnreachable(
-            f"repository {name}: cannot create immutable bucket {location.bucket}: "
-            f"{s3.problem(location, exc).text}",
-            repository=name,
-        ) from None
+        raise _unreachable(name, location, "create immutable", exc) from None
     refuse_unless_immutable(location, env, name, days)
     return True
+
+
+def _unreachable(
+    name: str, location: s3.S3Location, doing: str, exc: Exception
+) -> RepositoryUnreachable:
+    return RepositoryUnreachable(
+        f"repository {name}: cannot {doing} bucket {location.bucket}: "
+        f"{s3.problem(location, exc).text}",
+        repository=name,
+    )
 
 
 def _code(exc: Any) -> str:

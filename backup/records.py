@@ -165,6 +165,18 @@ class RunRecord:
         return asdict(self)
 
 
+# Per repository and step: the state.json key, and the metric it is exported as.
+_STEP_GAUGES = {
+    "last_success": ("bulwark_backup_last_success_timestamp_seconds",
+                     "Unix time the step last succeeded"),
+    "last_run": ("bulwark_backup_last_run_timestamp_seconds", "Unix time the step last ran"),
+    "ok": ("bulwark_backup_last_run_success", "1 if the last run of the step succeeded, else 0"),
+    "duration": ("bulwark_backup_duration_seconds", "Duration of the last run of the step"),
+    "bytes_added": ("bulwark_backup_bytes_added",
+                    "Bytes the last run of the step added to the repository"),
+}
+
+
 class Records:
     """Reads and writes everything under state_dir for one config."""
 
@@ -258,24 +270,8 @@ class Records:
     def write_metrics(self, state: dict[str, Any]) -> None:
         registry = CollectorRegistry()
         labels = ["repository", "step"]
-        gauges = {
-            "last_success": Gauge(
-                "bulwark_backup_last_success_timestamp_seconds",
-                "Unix time the step last succeeded", labels, registry=registry),
-            "last_run": Gauge(
-                "bulwark_backup_last_run_timestamp_seconds",
-                "Unix time the step last ran", labels, registry=registry),
-            "ok": Gauge(
-                "bulwark_backup_last_run_success",
-                "1 if the last run of the step succeeded, else 0", labels, registry=registry),
-            "duration": Gauge(
-                "bulwark_backup_duration_seconds",
-                "Duration of the last run of the step", labels, registry=registry),
-            "bytes_added": Gauge(
-                "bulwark_backup_bytes_added",
-                "Bytes the last run of the step added to the repository", labels,
-                registry=registry),
-        }
+        gauges = {key: Gauge(name, text, labels, registry=registry)
+                  for key, (name, text) in _STEP_GAUGES.items()}
         snapshots = Gauge(
             "bulwark_backup_snapshots", "Snapshots of this host in the repository",
             ["repository"], registry=registry)

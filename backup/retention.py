@@ -20,12 +20,10 @@ and Bulwark always adds `--keep-tag pre-restore` (which makes restic apply the p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 from bulwark.backup.errors import BackupError
-from bulwark.backup.restic.forget import KEEP_TAGS
+from bulwark.backup.restic.forget import KEEP_TAGS, Plan
 
 #: Larger numbers are refused: restic's `--keep-within` hours overflow above 2562047.
 MAX_WITHIN = 100_000
@@ -71,69 +69,6 @@ def check_within(value: str) -> str:
         raise ValueError(f"{value!r}: {too_big[0]} is larger than {MAX_WITHIN} (restic's date "
                          "arithmetic overflows and then keeps nothing)")
     return value
-
-
-@dataclass(frozen=True)
-class PlannedSnapshot:
-    id: str
-    time: str
-    tags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Group:
-    host: str
-    paths: tuple[str, ...]
-    keep: tuple[PlannedSnapshot, ...]
-    remove: tuple[PlannedSnapshot, ...]
-
-    @property
-    def newest(self) -> PlannedSnapshot | None:
-        from bulwark.backup.restic.snapshots import parse_time
-
-        members = [*self.keep, *self.remove]
-        return max(members, key=lambda s: parse_time(s.time)) if members else None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What `restic forget --dry-run --json` would keep and remove, per group."""
-
-    groups: tuple[Group, ...]
-
-    @property
-    def kept(self) -> list[PlannedSnapshot]:
-        return [s for group in self.groups for s in group.keep]
-
-    @property
-    def removed(self) -> list[PlannedSnapshot]:
-        return [s for group in self.groups for s in group.remove]
-
-
-def parse_plan(messages: Iterable[Any]) -> Plan:
-    """The groups of `forget --json` (no JSON at all: restic found no policy, removes nothing)."""
-    groups: list[Group] = []
-    for document in messages:
-        if not isinstance(document, list):
-            continue
-        for group in document:
-            if isinstance(group, dict):
-                groups.append(Group(
-                    host=str(group.get("host") or ""),
-                    paths=tuple(group.get("paths") or ()),
-                    keep=_snapshots(group.get("keep")),
-                    remove=_snapshots(group.get("remove")),
-                ))
-    return Plan(tuple(groups))
-
-
-def _snapshots(items: Any) -> tuple[PlannedSnapshot, ...]:
-    return tuple(
-        PlannedSnapshot(id=str(item["id"]), time=str(item["time"]),
-                        tags=tuple(item.get("tags") or ()))
-        for item in items or ()
-        if isinstance(item, dict) and "id" in item and "time" in item
-    )
 
 
 def check_plan(

@@ -25,7 +25,6 @@ from bulwark.backup import immutable, s3, status_object
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.drill.compare import Verdict, judge
 from bulwark.backup.drill.hashing import FileDigest, Hasher
-from bulwark.backup.drill.model import Snapshot, SnapshotFile, snapshot_from_json
 from bulwark.backup.drill.offsite import OffsiteVerification, verify_offsite
 from bulwark.backup.drill.report import (
     CheckResult,
@@ -39,22 +38,19 @@ from bulwark.backup.drill.sampling import SampleLimits, stratified_sample
 from bulwark.backup.drill.settings import DEFAULT_CHECK_SLICES  # noqa: F401 - re-exported
 from bulwark.backup.drill.workspace import private_workspace, remove_tree
 from bulwark.backup.errors import InputError, ResticError
-from bulwark.backup.execute import Restic, ResticResult, Target
+from bulwark.backup.execute import Restic, Target
 from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
-from bulwark.backup.restic.check import check_args
-from bulwark.backup.restic.ls import ls_args, parse_ls
-from bulwark.backup.restic.restore import batches, restore_args
-from bulwark.backup.restic.snapshots import snapshots_args
+from bulwark.backup.restic import snapshots as restic_snapshots
+from bulwark.backup.restic.check import check
+from bulwark.backup.restic.ls import SnapshotFile, ls
+from bulwark.backup.restic.restore import batches, restore
+from bulwark.backup.restic.snapshots import Snapshot, latest_source_snapshot
 from bulwark.backup.signals import interruption
 from bulwark.backup.status_object import StatusUploadFailed
 from bulwark.errors import BulwarkError
 
 log = logging.getLogger(__name__)
-
-# Snapshots that are not a backup of the configured sources.
-NOT_SOURCE_TAGS = frozenset({"postgresql", "pre-restore"})
-
 
 @dataclass(frozen=True)
 class DrillOptions:
@@ -148,26 +144,6 @@ def _default_workspace_parent(config: BackupConfig) -> Path | None:
     return config.state_dir / "tmp" if config.state_dir.is_dir() else None
 
 
-def list_snapshots(restic: Restic, target: Target, host: str | None) -> list[Snapshot]:
-    """This host's snapshots, with the tree and `original` ids the offsite check needs."""
-    result = restic.run(target, snapshots_args(host=host))
-    return [snapshot_from_json(obj) for obj in result.document() or []]
-
-
-def latest_source_snapshot(
-    snapshots: Sequence[Snapshot], host: str, sources: Sequence[str]
-) -> Snapshot | None:
-    """The newest snapshot of this host's sources (not a database dump, not a safety backup)."""
-    wanted = {s.rstrip("/") or "/" for s in sources}
-    candidates = [
-        s for s in snapshots
-        if s.hostname == host
-        and not NOT_SOURCE_TAGS.intersection(s.tags)
-        and wanted.intersection(p.rstrip("/") or "/" for p in s.paths)
-    ]
-    return max(candidates, key=lambda s: s.time, default=None)
-
-
 class _Driller:
     """Drills one repository at a time; holds what they share, each listing made only once."""
 
@@ -187,8 +163,8 @@ class _Driller:
         the primary's offsite check and the offsite's own drill share it)."""
         if name not in self._listings:
             try:
-                self._listings[name] = list_snapshots(self.restic, self.targets[name],
-                                                      self.config.host)
+                self._listings[name] = restic_snapshots.snapshots(
+                    self.restic, self.targets[name], host=self.config.host)
             except ResticError as exc:
                 self._listings[name] = exc
         return self._listings[name]
@@ -279,7 +255,7 @@ class _Driller:
                                 "sources to restore")
             return None
         drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
-        _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
+        _, files = ls(restic, target, snap.id)
         drill.sampled_from = len(files)
         # A full drill has no seed: it restores everything.
         chosen = files if drill.seed is None else stratified_sample(
@@ -338,31 +314,13 @@ def _restore(
     """Restore everything, or the sample in batches; return restic's complaints."""
     if not chosen:
         return []
-    runs = [restore_args(snapshot, str(root))] if full else [
-        restore_args(snapshot, str(root), includes=[f.path for f in batch])
-        for batch in batches(chosen)
-    ]
+    runs: list[Sequence[str]] = [()] if full else list(batches([f.path for f in chosen]))
     problems = []
-    for args in runs:
-        result = restic.run(target, args, json_output=False, check=False)
-        if result.returncode != 0:
-            problems.append(_restic_problem(target, "restore", result))
+    for includes in runs:
+        result = restore(restic, target, snapshot, root, includes=includes)
+        if not result.ok:
+            problems.append(result.problem())
     return problems
-
-
-def _restic_problem(target: Target, command: str, result: ResticResult, limit: int = 3) -> str:
-    """One line naming what restic found: the damaged pack or file, then its Fatal: verdict."""
-    lines = [line.strip() for line in result.stderr.splitlines() + result.text if line.strip()]
-    fatal = [line.removeprefix("Fatal:").strip() for line in lines if line.startswith("Fatal:")]
-    findings = [
-        line for line in lines
-        if not line.startswith("Fatal:")
-        and any(word in line.lower() for word in ("error", "does not match", "fail", "damaged"))
-    ]
-    detail = "; ".join(findings[:limit] + fatal[:1]) or (lines[-1] if lines else "")
-    if len(findings) > limit:
-        detail += f" (and {len(findings) - limit} more)"
-    return f"restic {command} on {target.name} exited {result.returncode}: {detail[:600]}"
 
 
 def _judge_all(
@@ -389,21 +347,20 @@ def _judge_all(
 def _check(restic: Restic, target: Target, state_dir: Path, options: DrillOptions) -> CheckResult:
     """Full read, or today's slice; a failing slice is read again next time."""
     if options.full:
-        args, subset = check_args(read_all=True), None
+        n, subset = None, None
     else:
         n = current_slice(state_dir, target.name, options.check_slices)
-        args = check_args(read_all=False, slice_n=n, slices=options.check_slices)
         subset = f"{n}/{options.check_slices}"
-    result = restic.run(target, args, json_output=False, check=False)
-    ok = result.returncode == 0
-    if ok and subset is not None:
+    result = check(restic, target, read_all=options.full, slice_n=n,
+                   slices=options.check_slices, raise_error=False)
+    if result.ok and subset is not None:
         advance(state_dir, target.name)
     return CheckResult(
         mode="full" if options.full else "subset",
         subset=subset,
-        ok=ok,
-        seconds=round(result.duration, 3),
-        message="" if ok else _restic_problem(target, "check", result),
+        ok=result.ok,
+        seconds=round(result.seconds, 3),
+        message="" if result.ok else result.problem(),
     )
 
 
@@ -424,11 +381,10 @@ def _drill_database(
     root = workspace / f"db-{db.name}"
     root.mkdir(mode=0o700)
     try:
-        result = restic.run(target, restore_args(snap.id, str(root), includes=[inside]),
-                            json_output=False, check=False)
-        if result.returncode != 0:
+        result = restore(restic, target, snap.id, root, includes=[inside])
+        if not result.ok:
             return DatabaseResult(name=db.name, snapshot=snap.id, ok=False,
-                                  error=_restic_problem(target, "restore", result))
+                                  error=result.problem())
         try:
             check = restore_check(db, Path(str(root) + inside), snapshot_time=snap.time)
         except PostgresError as exc:

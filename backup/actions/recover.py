@@ -31,7 +31,7 @@ from bulwark.backup.errors import BackupError, InputError
 from bulwark.backup.execute import Restic, Target, redact_url
 from bulwark.backup.immutable import inspect
 from bulwark.backup.records import Records, RunRecord, StepRecord
-from bulwark.backup.restic.check import check_args
+from bulwark.backup.restic.check import check
 from bulwark.backup.restic.snapshots import Snapshot, snapshots
 from bulwark.backup.s3_versions import ObjectVersion, current_at, list_versions
 from bulwark.errors import BulwarkError
@@ -118,7 +118,7 @@ def run_recover(
                         password_file=config.password_file,
                         password_command=config.password_command)
         try:
-            restic.run(target, check_args(read_all=request.read_data), json_output=False)
+            check(restic, target, read_all=request.read_data)
         except BulwarkError as exc:
             raise RecoveryFailed(
                 f"the repository recovered at {redact_url(request.to)} fails restic check "

@@ -17,19 +17,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bulwark.backup.actions.drill import latest_source_snapshot, list_snapshots
 from bulwark.backup.classification import tag as class_tag
 from bulwark.backup.config import BackupConfig
-from bulwark.backup.drill.model import Snapshot, SnapshotFile
 from bulwark.backup.errors import BackupError, InputError, ResticError
-from bulwark.backup.execute import Restic, Target
+from bulwark.backup.execute import Restic, Target, error_line
 from bulwark.backup.lock import run_lock
 from bulwark.backup.preflight import check_secrets
 from bulwark.backup.records import Records, RunRecord, StepRecord
-from bulwark.backup.restic.backup import backup_args
-from bulwark.backup.restic.backup import summary as backup_summary
-from bulwark.backup.restic.ls import ls_args, parse_ls
-from bulwark.backup.restic.restore import restore_args
+from bulwark.backup.restic import snapshots as restic_snapshots
+from bulwark.backup.restic.backup import backup
+from bulwark.backup.restic.ls import SnapshotFile, ls
+from bulwark.backup.restic.restore import restore
+from bulwark.backup.restic.snapshots import Snapshot, latest_source_snapshot
 from bulwark.backup.signals import interruption
 
 SAFETY_TAG = "pre-restore"
@@ -79,9 +78,10 @@ def run_restore(
     includes = _checked_includes(request.includes)
     check_secrets(config)
     repo = config.targets()[config.primary]
-    snapshot = resolve_snapshot(list_snapshots(restic, repo, config.host), request.snapshot,
-                                config.host, [str(s) for s in config.sources], repo.name)
-    _, files = parse_ls(restic.run(repo, ls_args(snapshot.id)).messages)
+    found = restic_snapshots.snapshots(restic, repo, host=config.host)
+    snapshot = resolve_snapshot(found, request.snapshot, config.host,
+                                [str(s) for s in config.sources], repo.name)
+    _, files = ls(restic, repo, snapshot.id)
     expected = select(files, includes)
     if includes and not expected:
         raise RestoreRefused(
@@ -191,19 +191,19 @@ def _safety_backup(
     step = record.add(StepRecord(step="safety-backup", repository=repo.name, ok=False))
     try:
         tags = [SAFETY_TAG, class_tag(config.classification)]
-        result = restic.run(repo, backup_args(occupied, host=config.host, tags=tags))
+        summary = backup(restic, repo, occupied, host=config.host, tags=tags)
     except ResticError as exc:
         step.error = str(exc)
         raise RestoreFailed(f"safety backup of {target} failed, nothing was restored: {exc}"
                             ) from None
     finally:
         step.duration = time.time() - step.started_at
-    snap_id = backup_summary(result).snapshot_id
+    snap_id = summary.snapshot_id
     if not snap_id:
         step.error = "restic printed no snapshot id"
         raise RestoreFailed(f"safety backup of {target} printed no snapshot id; nothing restored")
     # restic 0.14 prints a short id in the summary; record the full one.
-    snap_id = next((s.id for s in list_snapshots(restic, repo, config.host)
+    snap_id = next((s.id for s in restic_snapshots.snapshots(restic, repo, host=config.host)
                     if s.id.startswith(snap_id) and SAFETY_TAG in s.tags), snap_id)
     step.ok, step.snapshot_id = True, snap_id
     say(f"safety backup: snapshot {snap_id[:8]} (tag {SAFETY_TAG}) holds the previous "
@@ -221,14 +221,13 @@ def _restore(
     step = record.add(StepRecord(step="restore", repository=repo.name, ok=False,
                                  snapshot_id=snapshot.id))
     started = time.monotonic()
-    args = restore_args(snapshot.id, str(target), includes=includes, verify=True)
-    result = restic.run(repo, args, json_output=False, check=False)
-    if result.returncode != 0:
-        lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    result = restore(restic, repo, snapshot.id, target, includes=includes, verify=True)
+    if not result.ok:
         outcome.problems.append(
-            f"restic restore exited {result.returncode}: " + (lines[-1] if lines else "")
+            f"restic restore exited {result.returncode}: " + error_line(result.stderr, last=True)
         )
-        outcome.problems += [ln for ln in lines if ln.startswith("ignoring error")][:20]
+        outcome.problems += [ln for ln in result.stderr.splitlines()
+                             if ln.startswith("ignoring error")][:20]
     for entry in expected:
         problem = _verify_file(target, entry)
         if problem:

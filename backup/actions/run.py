@@ -130,13 +130,6 @@ def _current_error() -> str | None:
     return interruption(exc) or f"stopped: {exc.__class__.__name__}"
 
 
-def _dump_error(stderr: str) -> str:
-    """pg_dump's first error line ("pg_dump: error: query failed: ERROR: …"), shortened."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    chosen = next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
-    return " ".join(chosen.removeprefix("pg_dump:").split())[:300]
-
-
 def _raise_for(record: RunRecord) -> None:
     failures = record.failures
     if not failures:
@@ -187,28 +180,23 @@ class _Run:
 
     def _backup_files(self, primary: Target) -> None:
         lines, inline = restic_backup.split_excludes(self.config.exclude)
-        with restic_backup.exclude_file(lines, self.config.state_dir) as exclude_file:
-            args = restic_backup.backup_args(
-                self.config.sources,
-                host=self.config.host,
-                tags=[*self.tags, "files"],
-                excludes=inline,
-                exclude_file=exclude_file,
-                one_file_system=self.config.one_file_system,
-            )
-            self._backup_files_with(primary, args)
-
-    def _backup_files_with(self, primary: Target, args: list[str]) -> None:
-        with self._step("backup", primary) as step:
+        with restic_backup.exclude_file(lines, self.config.state_dir) as exclude_file, \
+                self._step("backup", primary) as step:
             try:
-                result = self.restic.run(primary, args)
+                summary = restic_backup.backup(
+                    self.restic, primary, self.config.sources,
+                    host=self.config.host,
+                    tags=[*self.tags, "files"],
+                    excludes=inline,
+                    exclude_file=exclude_file,
+                    one_file_system=self.config.one_file_system,
+                )
             except SnapshotIncomplete as exc:
                 step.incomplete = True
-                summary = restic_backup.summary(exc.result) if exc.result else None
-                if summary:
-                    self._fill_backup(step, summary)
+                if exc.result:
+                    self._fill_backup(step, restic_backup.summary(exc.result))
                 raise
-            self._fill_backup(step, restic_backup.summary(result))
+            self._fill_backup(step, summary)
             self.report(
                 f"backup -> {primary.name}: snapshot {step.snapshot_id}, "
                 f"{step.files_new} new / {step.files_changed} changed files, "
@@ -222,29 +210,22 @@ class _Run:
             producer = Producer(
                 name=db.name, argv=postgresql.dump_argv(db), env=postgresql.client_env(db)
             )
-            args = restic_backup.stdin_args(
-                postgresql.stdin_filename(db),
+            done = restic_backup.backup_stdin(
+                self.restic, primary, producer, postgresql.stdin_filename(db),
                 host=self.config.host,
                 tags=[*self.tags, "postgresql", f"db:{db.name}"],
             )
-            result = self.restic.run(primary, args, producer=producer, check=False)
-            summary = restic_backup.summary(result)
-            if result.producer_returncode != 0:
+            summary = done.summary
+            if done.producer_failed:
                 forgotten = ""
                 if summary.snapshot_id:
-                    self.restic.run(
-                        primary,
-                        restic_forget.forget_ids_args([summary.snapshot_id]),
-                        json_output=False,
-                    )
+                    restic_forget.forget_ids(self.restic, primary, [summary.snapshot_id])
                     forgotten = f"; its partial snapshot {summary.snapshot_id} was forgotten"
-                detail = _dump_error(result.producer_stderr) or (
-                    f"exit status {result.producer_returncode}"
-                )
+                detail = postgresql.dump_failure(done.producer_returncode or 0,
+                                                 done.producer_stderr)
                 raise DumpFailed(
                     f"pg_dump of {postgresql.describe(db)} failed: {detail}{forgotten}"
                 )
-            self.restic.check(primary, result)
             self._fill_backup(step, summary)
             self.report(
                 f"dump {db.name} -> {primary.name}: snapshot {step.snapshot_id}, "
@@ -256,17 +237,15 @@ class _Run:
         """restic plans, the guard checks the plan, then exactly the planned ids are forgotten."""
         rules = self.config.retention_for(target.name)
         with self._step("retention", target) as step:
-            planned = self.restic.run(target, restic_forget.forget_args(
-                rules.forget_args(), host=self.config.host, dry_run=True))
-            plan = retention.parse_plan(planned.messages)
+            plan = restic_forget.plan(
+                self.restic, target, rules.forget_args(), host=self.config.host)
             retention.check_plan(plan, made=self._made(target.name), host=self.config.host,
                                  retention=rules.describe(), repository=target.name)
             removed = [snapshot.id for snapshot in plan.removed]
             for start in range(0, len(removed), _FORGET_BATCH):
                 batch = removed[start:start + _FORGET_BATCH]
                 last = start + _FORGET_BATCH >= len(removed)
-                self.restic.run(target, restic_forget.forget_ids_args(batch, prune=last),
-                                json_output=False)
+                restic_forget.forget_ids(self.restic, target, batch, prune=last)
             step.snapshots, step.removed = len(plan.kept), len(removed)
             step.snapshot_ids = removed
             self.report(
@@ -288,13 +267,8 @@ class _Run:
                 self.config.classification, primary.name, target.name,
                 self.config.repositories[target.name].max_classification,
             )
-            result = self.restic.run(
-                target,
-                [*restic_copy.copy_args(host=self.config.host), *only],
-                source=primary,
-                json_output=False,
-            )
-            summary = restic_copy.summary(result)
+            summary = restic_copy.copy(self.restic, target, primary, host=self.config.host,
+                                       only=only)
             step.snapshot_ids = summary.copied
             step.detail = f"{len(summary.copied)} copied, {summary.skipped} already there"
             self.report(f"copy {primary.name} -> {target.name}: {step.detail}")

@@ -59,7 +59,7 @@ def repository_status(config: BackupConfig, restic: Restic) -> list[RepositorySt
             target = config.target(name)
             found = snapshots(restic, target)
             status.snapshots = len(found)
-            mine = [snapshot for snapshot in found if snapshot.host == config.host]
+            mine = [snapshot for snapshot in found if snapshot.hostname == config.host]
             status.host_snapshots = len(mine)
             if found:
                 status.newest_snapshot = found[-1].time.astimezone(UTC).isoformat(

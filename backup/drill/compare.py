@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bulwark.backup.drill.hashing import NOT_REGULAR, FileDigest
-from bulwark.backup.drill.model import SnapshotFile
+from bulwark.backup.restic.ls import SnapshotFile
 
 
 class Verdict(StrEnum):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bulwark.backup.drill.model import Snapshot
+from bulwark.backup.restic.snapshots import Snapshot
 
 _BUCKETS: dict[str, Callable[[datetime], object]] = {
     "last": lambda t: t,

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bulwark.backup.drill.model import SnapshotFile
+from bulwark.backup.restic.ls import SnapshotFile
 
 SMALL_MAX = 64 * 1024
 MEDIUM_MAX = 8 * 1024 * 1024

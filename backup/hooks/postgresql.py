@@ -7,12 +7,11 @@ drops the throwaway copy afterwards (G16: restored customer data is deleted afte
 
 Only libpq's command-line tools are used (pg_dump, pg_restore, psql). Connection settings travel
 in the environment that `client_env` returns and the password is read from `password_file` at run
-time, so no secret ever appears in argv or a log line. Typical use by the runner::
-
-    check_server(db)                                  # clear one-line error before any streaming
-    env = {**os.environ, **client_env(db)}
-    dump = subprocess.Popen(dump_argv(db), env=env, stdout=subprocess.PIPE)
-    # restic backup --stdin --stdin-filename <stdin_filename(db)> reads dump.stdout
+time, so no secret ever appears in argv or a log line. Every command runs through
+bulwark.backup.execute: `backup run` checks the server first (`check_server`: one clear line
+before any streaming), then hands `dump_argv(db)` with `client_env(db)` to the runner as the
+producer of `restic backup --stdin --stdin-filename <stdin_filename(db)>`; `dump_failure` words
+the error of a dump that failed.
 
 Row counts in the drill (see `restore_check`): the live database may have been written to since
 the backup. A table whose live count is higher than the restored one is tolerated only when the
@@ -25,13 +24,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 import shutil
 import stat
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +37,7 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bulwark.backup.errors import read_text_file
+from bulwark.backup.execute import Completed, error_line, run_command
 from bulwark.errors import BulwarkError
 
 log = logging.getLogger(__name__)
@@ -52,7 +49,6 @@ APPLICATION_NAME = "bulwark"
 """Shown in pg_stat_activity and the server log, so exports can be traced to the tool (E12)."""
 
 CONNECT_TIMEOUT_SECONDS = 10
-_CHUNK = 1 << 20
 _IDENTIFIER_MAX_BYTES = 63
 
 
@@ -183,11 +179,13 @@ def read_password(db: PostgresDatabase) -> str:
     return lines[0]
 
 
-def dump_error(db: PostgresDatabase, returncode: int, stderr: bytes | str) -> PostgresError:
-    """The one-line error to raise when pg_dump exits non-zero: the run fails with it (F6)."""
-    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
-    reason = _first_error(text) or f"exit status {returncode}"
-    return PostgresError(f"pg_dump of {describe(db)} failed: {reason}")
+_PG_DUMP_ERROR = re.compile(r"^(?=.*error)", re.IGNORECASE)
+
+
+def dump_failure(returncode: int, stderr: str) -> str:
+    """Why pg_dump failed, in one line: its first error line ("error: query failed: …")."""
+    return error_line(stderr, _PG_DUMP_ERROR, prefix="pg_dump:", limit=300) or (
+        f"exit status {returncode}")
 
 
 def version_problem(client_major: int, server_major: int) -> str | None:
@@ -386,49 +384,18 @@ def _pg_restore(
         "--no-password",
         f"--dbname={scratch}",
     ]
-    env = {**os.environ, **client_env(db)}
-    with tempfile.TemporaryFile() as stderr:
-        if isinstance(dump, Path):
-            size = dump.stat().st_size
-            log.debug("running %s", " ".join([*argv, str(dump)]))
-            returncode = subprocess.run(
-                [*argv, str(dump)],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                check=False,
-            ).returncode
-        else:
-            log.debug("running %s < stream", " ".join(argv))
-            returncode, size = _restore_stream(argv, env, dump, stderr)
-        stderr.seek(0)
-        text = stderr.read().decode("utf-8", "replace")
-    if returncode == 0:
+    env = client_env(db)
+    if isinstance(dump, Path):
+        size = dump.stat().st_size
+        result = _run([*argv, str(dump)], env, logged=len(argv) + 1)
+    else:
+        result = _run(argv, env, feed=dump, logged=len(argv))
+        size = result.fed
+    if result.returncode == 0:
         return None, size
     if size == 0:
         return "the dump is empty", size
-    return _first_error(text) or f"exit status {returncode}", size
-
-
-def _restore_stream(
-    argv: list[str], env: dict[str, str], dump: BinaryIO, stderr: BinaryIO
-) -> tuple[int, int]:
-    size = 0
-    with subprocess.Popen(
-        argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr
-    ) as proc:
-        assert proc.stdin is not None
-        try:
-            while chunk := dump.read(_CHUNK):
-                size += len(chunk)
-                proc.stdin.write(chunk)
-            proc.stdin.close()
-        except BrokenPipeError:
-            # pg_restore stopped reading because it hit an error; its stderr says which.
-            pass
-        returncode = proc.wait()
-    return returncode, size
+    return _first_error(result.stderr) or f"exit status {result.returncode}", size
 
 
 def _client_major(env: dict[str, str]) -> int:
@@ -439,13 +406,8 @@ def _client_major(env: dict[str, str]) -> int:
     return int(match.group(1))
 
 
-def _query_json(
-    db: PostgresDatabase,
-    sql: str,
-    *,
-    database: str | None = None,
-    env: dict[str, str] | None = None,
-) -> Any:
+def _query_json(db: PostgresDatabase, sql: str, *, database: str | None = None,
+                env: dict[str, str] | None = None) -> Any:
     """Run one query returning one JSON value; any failure is one PostgresError line."""
     output = _psql(db, sql, database=database, env=env)
     try:
@@ -487,18 +449,12 @@ def _psql(
     return result.stdout.strip()
 
 
-def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # Only the program and its first option are logged: the SQL can name customer tables.
-    log.debug("running %s", " ".join(argv[:2]))
+def _run(
+    argv: list[str], env: dict[str, str], *, feed: BinaryIO | None = None, logged: int = 2
+) -> Completed:
+    # By default only the program and its first option are logged: the SQL can name tables.
     try:
-        return subprocess.run(
-            argv,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return run_command(argv, env=env, feed=feed, logged=logged)
     except OSError as exc:
         raise PostgresError(f"cannot run {argv[0]}: {exc.strerror}") from None
 
@@ -513,22 +469,13 @@ def _tool(name: str) -> str:
     return path
 
 
-_ERROR_MARKERS = ("FATAL:", "ERROR:", "error:")
+# libpq repeats the marker after the connection target: the text after the last one is kept.
+_LIBPQ_ERROR = re.compile(r".*(?:FATAL|ERROR|error):")
 
 
-def _first_error(stderr: str) -> str | None:
+def _first_error(stderr: str) -> str:
     """The server's or tool's first error message, on one line."""
-    for line in stderr.splitlines():
-        for marker in _ERROR_MARKERS:
-            if marker in line:
-                message = line.split(marker, 1)[1]
-                # libpq repeats the marker after the connection target: keep the innermost text.
-                for inner in _ERROR_MARKERS:
-                    if inner in message:
-                        message = message.split(inner, 1)[1]
-                return " ".join(message.split())[:300]
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return " ".join(lines[0].split())[:300] if lines else None
+    return error_line(stderr, _LIBPQ_ERROR, limit=300)
 
 
 def _quote_ident(name: str) -> str:

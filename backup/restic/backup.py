@@ -5,31 +5,36 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
-from bulwark.backup.execute import ResticResult
+from pydantic import BaseModel, ConfigDict
+
+from bulwark.backup.execute import Producer, Restic, ResticResult, Target
 
 TAG = "bulwark"
 
 
+class FileOptions(TypedDict, total=False):
+    """What a backup of files may leave out (the config's exclude, one_file_system)."""
+
+    excludes: Sequence[str]
+    exclude_file: Path | None
+    one_file_system: bool
+
+
 def backup_args(
-    paths: Sequence[Path],
-    *,
-    host: str,
-    tags: Sequence[str],
-    excludes: Sequence[str] = (),
-    exclude_file: Path | None = None,
-    one_file_system: bool = False,
+    paths: Sequence[Path], *, host: str, tags: Sequence[str], **options: Unpack[FileOptions]
 ) -> list[str]:
     args = ["backup", "--host", host]
     for tag in _tags(tags):
         args += ["--tag", tag]
-    for pattern in excludes:
+    for pattern in options.get("excludes", ()):
         args += ["--exclude", pattern]
+    exclude_file = options.get("exclude_file")
     if exclude_file is not None:
         args += ["--exclude-file", str(exclude_file)]
-    if one_file_system:
+    if options.get("one_file_system"):
         args.append("--one-file-system")
     args += ["--", *(str(path) for path in paths)]
     return args
@@ -80,8 +85,9 @@ def _tags(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([TAG, *tags]))
 
 
-@dataclass(frozen=True)
-class BackupSummary:
+class BackupSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     snapshot_id: str | None
     data_added: int
     files_new: int
@@ -101,3 +107,44 @@ def summary(result: ResticResult) -> BackupSummary:
         total_files=int(message.get("total_files_processed", 0)),
         total_bytes=int(message.get("total_bytes_processed", 0)),
     )
+
+
+class StdinBackup(BaseModel):
+    """`backup --stdin` fed by a producer: restic's summary and how the producer ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    summary: BackupSummary
+    producer_returncode: int | None
+    producer_stderr: str
+
+    @property
+    def producer_failed(self) -> bool:
+        return self.producer_returncode != 0
+
+
+def backup(
+    restic: Restic, target: Target, paths: Sequence[Path], *, host: str, tags: Sequence[str],
+    **options: Unpack[FileOptions],
+) -> BackupSummary:
+    """Back up `paths`; an incomplete snapshot raises SnapshotIncomplete carrying the result."""
+    return summary(restic.run(target, backup_args(paths, host=host, tags=tags, **options)))
+
+
+def backup_stdin(
+    restic: Restic,
+    target: Target,
+    producer: Producer,
+    stdin_filename: str,
+    *,
+    host: str,
+    tags: Sequence[str],
+) -> StdinBackup:
+    """Back up what `producer` prints. If the producer failed, restic's own verdict is not
+    raised: the snapshot it may have saved is partial, and the caller forgets it."""
+    result = restic.run(target, stdin_args(stdin_filename, host=host, tags=tags),
+                        producer=producer, check=False)
+    if result.producer_returncode == 0:
+        restic.check(target, result)
+    return StdinBackup(summary=summary(result), producer_returncode=result.producer_returncode,
+                       producer_stderr=result.producer_stderr)

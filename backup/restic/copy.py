@@ -7,9 +7,11 @@ all snapshots of the host. restic 0.14 prints no JSON for copy; the text lines a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from bulwark.backup.execute import ResticResult
+from pydantic import BaseModel, ConfigDict
+
+from bulwark.backup.execute import Restic, ResticResult, Target
 
 _SAVED = re.compile(r"^snapshot ([0-9a-f]{8,64}) saved")
 _SKIPPED = re.compile(r"^skipping source snapshot ([0-9a-f]{8,64})")
@@ -19,8 +21,9 @@ def copy_args(*, host: str) -> list[str]:
     return ["copy", "--host", host]
 
 
-@dataclass(frozen=True)
-class CopySummary:
+class CopySummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     copied: list[str]
     skipped: int
 
@@ -28,4 +31,12 @@ class CopySummary:
 def summary(result: ResticResult) -> CopySummary:
     copied = [m.group(1) for line in result.text if (m := _SAVED.match(line))]
     skipped = sum(1 for line in result.text if _SKIPPED.match(line))
-    return CopySummary(copied, skipped)
+    return CopySummary(copied=copied, skipped=skipped)
+
+
+def copy(
+    restic: Restic, target: Target, source: Target, *, host: str, only: Sequence[str] = ()
+) -> CopySummary:
+    """Copy `host`'s snapshots from `source` into `target`; `only`: extra snapshot filters."""
+    result = restic.run(target, [*copy_args(host=host), *only], source=source, json_output=False)
+    return summary(result)

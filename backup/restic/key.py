@@ -6,15 +6,17 @@ one for `key add` is a file path in argv (`--new-password-file`), never the pass
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
 
 from bulwark.backup.errors import BackupError
 from bulwark.backup.execute import Restic, Target
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: str
     current: bool  # the key the password opened the repository with
 

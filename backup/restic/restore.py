@@ -1,8 +1,12 @@
-"""`restic restore`: argv for restoring a snapshot (whole, or a list of exact files)."""
+"""`restic restore`: a snapshot, whole or a list of exact files, into a directory."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from bulwark.backup.execute import Restic, Target
+from bulwark.backup.restic.outcome import Outcome
 
 # restic matches --include patterns component-wise with Go's filepath.Match, where a backslash
 # escapes the next character. Exact file names must therefore escape the glob metacharacters.
@@ -31,6 +35,21 @@ def restore_args(
     if verify:
         args.append("--verify")
     return args
+
+
+def restore(
+    restic: Restic,
+    target: Target,
+    snapshot: str,
+    into: Path,
+    *,
+    includes: Sequence[str] = (),
+    verify: bool = False,
+) -> Outcome:
+    """Restore `snapshot` (or only the exact files `includes`) below `into`; the caller judges
+    the outcome, because a restore that failed for some files still restored the others."""
+    args = restore_args(snapshot, str(into), includes=includes, verify=verify)
+    return Outcome.of("restore", target, restic.run(target, args, json_output=False, check=False))
 
 
 def batches(paths: Sequence[str], size: int = INCLUDE_BATCH) -> Iterator[Sequence[str]]:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bulwark.backup.actions.drill import DrillOptions, list_snapshots, run_drill
+from bulwark.backup.actions.drill import DrillOptions, run_drill
 from bulwark.backup.drill.report import latest_report
 from bulwark.backup.drill.sampling import SampleLimits
+from bulwark.backup.restic.snapshots import snapshots
 
 from .conftest import Lab, corrupt_local_pack, flip_bytes_in_a_pack
 
@@ -148,7 +149,7 @@ def test_snapshot_missing_offsite_fails_and_is_named(lab: Lab) -> None:
     lab.backup()  # primary only: the offsite never gets this snapshot
     lab.config_path.write_text(full_config)
     config = lab.config
-    newest = max(list_snapshots(lab.restic, config.target("primary"), config.host),
+    newest = max(snapshots(lab.restic, config.target("primary"), host=config.host),
                  key=lambda s: s.time)
 
     primary = by_repo(drill(lab, repository="primary"))["primary"]

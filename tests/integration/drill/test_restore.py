@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bulwark.backup.actions.drill import list_snapshots
 from bulwark.backup.actions.restore import RestoreRefused, RestoreRequest, run_restore
 from bulwark.backup.execute import Restic
-from bulwark.backup.restic.ls import ls_args, parse_ls
+from bulwark.backup.restic.ls import ls
+from bulwark.backup.restic.snapshots import snapshots
 
 from .conftest import Lab
 
@@ -45,11 +45,11 @@ def test_restore_into_occupied_target_takes_the_safety_backup_first(lab: Lab) ->
     assert said.index(next(s for s in said if s.startswith("restoring"))) > 1
     # The safety snapshot holds the previous contents: the hand edit is recoverable.
     config = lab.config
-    safety = [s for s in list_snapshots(lab.restic, config.target("primary"), config.host)
+    safety = [s for s in snapshots(lab.restic, config.target("primary"), host=config.host)
               if "pre-restore" in s.tags]
     assert [s.id for s in safety] == [outcome.safety_snapshot]
     assert safety[0].paths == (str(conf.parent),)  # the only restored path that held data
-    _, files = parse_ls(lab.restic.run(config.target("primary"), ls_args(safety[0].id)).messages)
+    _, files = ls(lab.restic, config.target("primary"), safety[0].id)
     assert [f.path for f in files] == [str(conf)]
     # …and restoring the safety snapshot brings the hand edit back (undo).
     back, _ = restore(lab, Path("/"), snapshot=outcome.safety_snapshot, force_root=True)
@@ -100,7 +100,7 @@ def test_bad_requests_fail_before_touching_anything(lab: Lab, kwargs, message) -
         restore(lab, target, **kwargs)
     assert [p.name for p in target.iterdir()] == ["precious"]
     config = lab.config
-    assert not [s for s in list_snapshots(lab.restic, config.target("primary"), config.host)
+    assert not [s for s in snapshots(lab.restic, config.target("primary"), host=config.host)
                 if "pre-restore" in s.tags]
 
 

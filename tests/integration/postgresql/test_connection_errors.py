@@ -18,9 +18,8 @@ from bulwark.backup.hooks.postgresql import (
     PostgresError,
     check_server,
     client_env,
-    describe,
     dump_argv,
-    dump_error,
+    dump_failure,
     restore_check,
     stdin_filename,
     version_problem,
@@ -159,11 +158,11 @@ def test_failed_dump_exits_non_zero_without_prompting_or_leaking(
     assert result.stdout == b""
     assert b"password authentication failed" in result.stderr
     assert wrong.encode() not in result.stderr
-    error = dump_error(db, result.returncode, result.stderr)
-    assert isinstance(error, BulwarkError)
-    assert str(error) == (
-        f'pg_dump of {describe(db)} failed: password authentication failed for user "{db.user}"'
-    )
+    # The words `backup run` puts after "pg_dump of <database> failed: " (DumpFailed).
+    reason = dump_failure(result.returncode, result.stderr.decode())
+    assert "\n" not in reason and wrong not in reason
+    assert reason.startswith("error: connection to server")
+    assert reason.endswith(f'password authentication failed for user "{db.user}"')
 
 
 def test_unknown_database_is_one_clear_line(postgresql_server: PostgresServer) -> None:

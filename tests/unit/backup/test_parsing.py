@@ -32,13 +32,16 @@ def test_backup_summary() -> None:
     assert (summary.snapshot_id, summary.data_added, summary.files_new) == ("abcd1234", 10, 2)
 
 
-def test_forget_summary_over_groups() -> None:
+def test_forget_plan_over_groups() -> None:
+    when = "2026-11-23T08:33:24.123456789Z"
     groups = [
-        {"keep": [{"id": "a"}, {"id": "b"}], "remove": [{"id": "c"}]},
-        {"keep": [{"id": "d"}], "remove": None},
+        {"keep": [{"id": "a", "time": when}, {"id": "b", "time": when}],
+         "remove": [{"id": "c", "time": when}]},
+        {"keep": [{"id": "d", "time": when}], "remove": None},
     ]
-    summary = forget.summary(result([groups]))
-    assert (summary.kept, summary.removed, summary.removed_ids) == (3, 1, ["c"])
+    plan = forget.parse_plan(result([groups]).messages)
+    assert [s.id for s in plan.kept] == ["a", "b", "d"]
+    assert [s.id for s in plan.removed] == ["c"]
 
 
 def test_copy_summary_from_text() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from bulwark.backup.config import Retention, load_config
 from bulwark.backup.errors import ConfigError
-from bulwark.backup.retention import RetentionRefused, check_plan, parse_plan
+from bulwark.backup.restic.forget import parse_plan
+from bulwark.backup.retention import RetentionRefused, check_plan
 from tests.fixtures.retention_cases import KEEPS_NOTHING
 
 BASE = """\

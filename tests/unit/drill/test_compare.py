@@ -5,10 +5,10 @@ import pytest
 
 from bulwark.backup.drill.compare import Verdict, judge
 from bulwark.backup.drill.hashing import NOT_REGULAR, FileDigest, sha256_file
-from bulwark.backup.drill.model import SnapshotFile
+from bulwark.backup.restic.ls import SnapshotFile
 
 SNAP = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-ENTRY = SnapshotFile("/srv/shop/a.txt", 5, SNAP - timedelta(days=1))
+ENTRY = SnapshotFile(path="/srv/shop/a.txt", size=5, mtime=SNAP - timedelta(days=1))
 BEFORE = SNAP - timedelta(hours=1)
 AFTER = SNAP + timedelta(hours=1)
 

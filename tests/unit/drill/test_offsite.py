@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from bulwark.backup.drill.model import Snapshot
 from bulwark.backup.drill.offsite import kept_by_retention, verify_offsite
+from bulwark.backup.restic.snapshots import Snapshot
 
 BASE = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-from bulwark.backup.drill.model import SnapshotFile
 from bulwark.backup.drill.sampling import (
     SampleLimits,
     size_class,
@@ -8,16 +7,20 @@ from bulwark.backup.drill.sampling import (
     stratified_sample,
     stratify,
 )
+from bulwark.backup.restic.ls import SnapshotFile
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 SOURCES = ["/srv/shop", "/etc"]
 
 
 def files() -> list[SnapshotFile]:
-    out = [SnapshotFile(f"/srv/shop/img/{i}.png", 10_000, T) for i in range(200)]
-    out += [SnapshotFile(f"/srv/shop/video/{i}.mp4", 20_000_000, T) for i in range(5)]
-    out += [SnapshotFile(f"/srv/shop/docs/{i}.pdf", 1_000_000, T) for i in range(20)]
-    out += [SnapshotFile(f"/etc/conf{i}", 500, T) for i in range(30)]
+    def file(path: str, size: int) -> SnapshotFile:
+        return SnapshotFile(path=path, size=size, mtime=T)
+
+    out = [file(f"/srv/shop/img/{i}.png", 10_000) for i in range(200)]
+    out += [file(f"/srv/shop/video/{i}.mp4", 20_000_000) for i in range(5)]
+    out += [file(f"/srv/shop/docs/{i}.pdf", 1_000_000) for i in range(20)]
+    out += [file(f"/etc/conf{i}", 500) for i in range(30)]
     return out
 
 

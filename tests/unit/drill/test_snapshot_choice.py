@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bulwark.backup.actions.drill import latest_source_snapshot
 from bulwark.backup.actions.restore import (
     RestoreRefused,
     RestoreRequest,
@@ -11,8 +10,9 @@ from bulwark.backup.actions.restore import (
     resolve_snapshot,
     select,
 )
-from bulwark.backup.drill.model import Snapshot, SnapshotFile
 from bulwark.backup.errors import InputError
+from bulwark.backup.restic.ls import SnapshotFile
+from bulwark.backup.restic.snapshots import Snapshot, latest_source_snapshot
 
 T = datetime(2026, 5, 1, tzinfo=UTC)
 SOURCES = ["/srv/shop", "/etc"]
@@ -51,7 +51,8 @@ def test_resolve_snapshot_by_prefix_and_latest() -> None:
 
 
 def test_select_by_include_respects_path_boundaries() -> None:
-    files = [SnapshotFile(p, 1, T) for p in ("/srv/shop/a", "/srv/shopping/b", "/etc/c")]
+    files = [SnapshotFile(path=p, size=1, mtime=T)
+             for p in ("/srv/shop/a", "/srv/shopping/b", "/etc/c")]
     assert [f.path for f in select(files, ["/srv/shop"])] == ["/srv/shop/a"]
     assert len(select(files, [])) == 3
     assert len(select(files, ["/"])) == 3
