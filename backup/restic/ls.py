@@ -47,9 +47,10 @@ def parse_ls(documents: Iterable[Any]) -> tuple[Snapshot, list[SnapshotFile]]:
         if kind == "snapshot":
             snapshot = from_json(obj)
         elif kind == "node" and obj.get("type") == "file":
+            # Already typed here, so no second validation: a drill lists 10^5..10^6 files.
             files.append(
-                SnapshotFile(
-                    path=obj["path"],
+                SnapshotFile.model_construct(
+                    path=str(obj["path"]),
                     size=int(obj.get("size", 0)),
                     mtime=parse_time(obj["mtime"]),
                 )
