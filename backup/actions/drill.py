@@ -279,6 +279,7 @@ class _Driller:
                                 "sources to restore")
             return None
         drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
+        drill.snapshot_tags = snap.tags
         _, files = parse_ls(restic.run(target, ls_args(snap.id)).messages)
         drill.sampled_from = len(files)
         # A full drill has no seed: it restores everything.
