@@ -205,3 +205,19 @@ def review_checks_seen_failing(ctx: Context) -> set[str]:
 
 def test_review_checks_are_seen_failing(ctx: Context) -> None:
     assert review_checks_seen_failing(ctx) == {"B32", "B32b", "B20b", "B35"}
+
+
+def test_c12_accepts_keyboard_interactive_only_as_the_second_factor(ctx: Context) -> None:
+    # The ssh role with bulwark_ssh_mfa totp: KbdInteractiveAuthentication yes, asked after a key.
+    ev = _hardened()
+    ev["probe"] = re.sub(r"(?m)^authenticationmethods .*$",
+                         "authenticationmethods publickey,keyboard-interactive:pam", ev["probe"])
+    ev["probe"] = ev["probe"].replace("kbdinteractiveauthentication no",
+                                      "kbdinteractiveauthentication yes")
+    assert _finding(ev, ctx, "C12")[0] is Status.PASS
+    # keyboard-interactive on its own (a password typed into PAM) is not key-only.
+    ev = _sshd_mfa(_hardened(), "publickey keyboard-interactive")
+    ev["probe"] = ev["probe"].replace("kbdinteractiveauthentication no",
+                                      "kbdinteractiveauthentication yes")
+    status, evidence = _finding(ev, ctx, "C12")
+    assert status is Status.FAIL and "user=ops: kbdinteractiveauthentication yes" in evidence
