@@ -255,6 +255,7 @@ class _Driller:
                                 "sources to restore")
             return None
         drill.snapshot_id, drill.snapshot_time = snap.id, snap.time
+        drill.snapshot_tags = tuple(snap.tags)
         _, files = ls(restic, target, snap.id)
         drill.sampled_from = len(files)
         # A full drill has no seed: it restores everything.

@@ -66,6 +66,7 @@ class RepositoryDrill:
     seed: int | None = None
     snapshot_id: str | None = None
     snapshot_time: datetime | None = None
+    snapshot_tags: tuple[str, ...] = ()  # class:<level> among them: the report's F12 check
     sampled_from: int = 0
     restore: RestoreMeasure = field(default_factory=RestoreMeasure)
     failures: list[FileResult] = field(default_factory=list)
@@ -109,6 +110,7 @@ def to_json(
             "id": drill.snapshot_id,
             "time": drill.snapshot_time.isoformat() if drill.snapshot_time else None,
             "files_in_snapshot": drill.sampled_from,
+            "tags": list(drill.snapshot_tags),
         },
         "restore": {
             "files": drill.restore.files,

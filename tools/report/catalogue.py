@@ -17,7 +17,7 @@ _REASONS: dict[str, str] = {
     "A8": "not implemented by Bulwark (mkfs/fdisk are root-only on Debian already)",
     "A10": "no console screen lock on headless servers; see A11 for idle sessions",
     "A13": "this report is the monthly inspection record; its schedule is on the management "
-           "host (tools/report/README.md), not on the inspected host",
+           "host (role compliance_report), not on the inspected host",
     "A15": "organisational: maintenance is a process; A13's monthly report is its record",
     "B2": "organisational (desktop password use)",
     "B8": "not implemented: database password rules are not enforced by Bulwark",
@@ -28,7 +28,6 @@ _REASONS: dict[str, str] = {
     "C1": "network design outside a host", "C2": "network design outside a host",
     "E24": "the policy states no log retention period (journald keeps 180 days, see E1)",
     "F10": "offline copies are a media process; Bulwark keeps offsite copies (F11)",
-    "F12": "restic snapshots are tagged by Bulwark on every run; no separate host state",
     "F14": "separation from primary data is checked as F13",
     "F17": "enforced by `bulwark backup restore` itself (safety snapshot, tests/integration); "
            "no standing host state to inspect",

@@ -333,6 +333,14 @@ def _sshd(ev: dict[str, Any]) -> dict[str, dict[str, str] | None]:
     return probe.sshd_per_user(ev)
 
 
+def _second_factor_only(settings: dict[str, str]) -> bool:
+    """keyboard-interactive is asked only after a key (B35 TOTP: AuthenticationMethods
+    publickey,keyboard-interactive:pam), so it cannot replace the key (C12 still key-based)."""
+    methods = (settings.get("authenticationmethods") or "any").split()
+    return all({"publickey", "keyboard-interactive"} <= {x.split(":")[0] for x in m.split(",")}
+               for m in methods) and "any" not in methods
+
+
 def _sshd_user_check(ev: dict[str, Any], want: dict[str, set[str]], users: list[str] | None,
                      what: str) -> Finding:
     per_user = _sshd(ev)
@@ -346,7 +354,9 @@ def _sshd_user_check(ev: dict[str, Any], want: dict[str, set[str]], users: list[
         settings = per_user.get(user)
         if settings is None:
             continue
-        bad = [f"{k} {settings.get(k)}" for k, good in want.items() if settings.get(k) not in good]
+        bad = [f"{k} {settings.get(k)}" for k, good in want.items()
+               if settings.get(k) not in good
+               and not (k == "kbdinteractiveauthentication" and _second_factor_only(settings))]
         if bad:
             problems.append(f"user={user}: {', '.join(bad)}")
     return verdict(problems, f"{what} for {len(per_user)} accounts "

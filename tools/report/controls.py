@@ -140,5 +140,7 @@ def by_id() -> dict[str, Control]:
 # Importing the check modules registers their checks (order = report order).
 from bulwark.report import checks_access as _checks_access  # noqa: E402,F401
 from bulwark.report import checks_backup as _checks_backup  # noqa: E402,F401
+from bulwark.report import checks_classification as _checks_classification  # noqa: E402,F401
 from bulwark.report import checks_network as _checks_network  # noqa: E402,F401
+from bulwark.report import checks_review as _checks_review  # noqa: E402,F401
 from bulwark.report import checks_system as _checks_system  # noqa: E402,F401

@@ -34,7 +34,7 @@ description:
   - Reads passwd, shadow, group, every authorized_keys, the sudoers files and lastlog, and
     writes one JSON document (schema C(bulwark.accounts.access-review/1)) to I(path).
   - No timestamp in the document, so it only changes when access changes (or someone logs in).
-  - Supports check mode.
+  - Supports check mode (nothing is written; the review is still returned).
 options:
   admins:
     description: bulwark_admins as {name, role, ssh_keys, totp (bool)}; never the TOTP secret.
@@ -67,6 +67,21 @@ options:
     type: list
     elements: str
     default: [.ssh/authorized_keys, .ssh/authorized_keys2]
+"""
+
+RETURN = r"""
+flags:
+  description: What the inventory does not declare (undeclared_key, undeclared_sudo_rule, departed_can_log_in).
+  returned: always
+  type: list
+review:
+  description: The whole review document, also in check mode (read by bulwark report).
+  returned: always
+  type: dict
+stored_current:
+  description: Whether the file at I(path) already holds this review.
+  returned: always
+  type: bool
 """
 
 SCHEMA = "bulwark.accounts.access-review/1"
@@ -299,7 +314,10 @@ def main() -> None:
             handle.write(text)
         os.chmod(temp, 0o640)
         os.rename(temp, path)
-    module.exit_json(changed=changed, flags=document["flags"], path=path)
+    # `review` lets the compliance report run this in check mode and show the live state;
+    # `stored_current` says whether the file on disk still matches it.
+    module.exit_json(changed=changed, flags=document["flags"], path=path, review=document,
+                     stored_current=not changed)
 
 
 if __name__ == "__main__":

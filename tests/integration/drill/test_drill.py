@@ -35,6 +35,8 @@ def test_clean_drill_passes_measures_and_leaves_nothing_behind(lab: Lab) -> None
         assert report["ok"], (name, report)
         assert report["mode"] == "sample" and isinstance(report["seed"], int)
         assert report["restore"]["files"] == report["snapshot"]["files_in_snapshot"] == 48
+        # F12: the report records the drilled snapshot's tags (read by `bulwark report`).
+        assert "class:internal" in report["snapshot"]["tags"], report["snapshot"]
         assert report["restore"]["bytes"] > 9 * 1024 * 1024
         assert report["restore"]["mb_per_s"] > 0
         assert report["check"] == {**report["check"], "ok": True, "subset": "1/13"}

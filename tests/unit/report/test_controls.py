@@ -13,6 +13,7 @@ from bulwark.report import catalogue, probe
 from bulwark.report.controls import REGISTRY, Context, Status
 from bulwark.report.evaluate import HostReport, covered_policies, evaluate
 from tests.unit.report.conftest import load
+from tests.unit.report.test_review_classification import review_checks_seen_failing
 
 
 def _findings(evidence: dict[str, Any] | None, ctx: Context, problem: str = "") -> dict:
@@ -87,13 +88,18 @@ def test_neglected_host_fails(ctx: Context, control: str, needle: str) -> None:
 
 # The roles that had converged on the host hardened.json was captured from (data/README.md).
 CONVERGED = {"accounts", "ssh", "firewall", "services", "backup_agent"}
+# The capture predates the access review in the evidence and the snapshot tags in drill
+# reports (UNKNOWN here; test_review_classification.py and the integration test
+# test_access_review.py cover them); the lab host has no second factor, so B35 FAILs.
+NOT_IN_CAPTURE = {"B32", "B32b", "B20b", "F12", "B35"}
 
 
 def test_hardened_host_passes_every_check_of_the_converged_roles(ctx: Context) -> None:
     findings = _findings(load("hardened"), ctx)
     mine = {c.id for c in REGISTRY if c.roles and c.roles <= CONVERGED}
     bad = {cid: f"{f.status}: {f.evidence}" for cid, f in findings.items()
-           if cid in mine and f.status not in (Status.PASS, Status.NOT_APPLICABLE)}
+           if cid in mine and cid not in NOT_IN_CAPTURE
+           and f.status not in (Status.PASS, Status.NOT_APPLICABLE)}
     assert len(mine) >= 60 and not bad, bad
 
 
@@ -317,6 +323,8 @@ def test_every_check_is_seen_failing(ctx: Context) -> None:
         planted_ok[check] = (before, after.status)
         if after.status is Status.FAIL:
             failing.add(check)
+    # The access review checks read the review document, not the probe (planted there).
+    failing |= review_checks_seen_failing(ctx)
     never = sorted({c.id for c in REGISTRY} - failing)
     print(f"\nchecks never seen failing: {never}")
     assert never == [], (never, planted_ok)
