@@ -166,6 +166,7 @@ def write_inventory(fleet: list[LabHost], inventory_dir: Path) -> Path:
         "bulwark_admins": [
             {"name": ADMIN, "ssh_keys": [key.with_name(key.name + ".pub").read_text().strip()]}
         ],
+        "bulwark_accounts_sudoers_declared": [hosts.BOOTSTRAP_SUDOERS],
     }
     (inventory_dir / "group_vars").mkdir(exist_ok=True)
     (inventory_dir / "group_vars" / "all.yml").write_text(

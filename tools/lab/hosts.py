@@ -58,6 +58,11 @@ def wait_booted(name: str, timeout: float = BOOT_TIMEOUT) -> str:
         time.sleep(1)
     raise LabError(f"host {name} did not finish booting within {int(timeout)}s (systemd: {state})")
 
+# The rule that lets the lab admin run the first site.yml (before the accounts role's own
+# drop-in exists). The lab inventory declares it (bulwark_accounts_sudoers_declared), as a
+# user declares a provisioning rule they keep; the access review flags every other rule (B32b).
+BOOTSTRAP_SUDOERS = "/etc/sudoers.d/90-bulwark-lab"
+
 
 def _admin_script(admin: str, pubkey: str) -> str:
     user = shlex.quote(admin)
@@ -69,9 +74,9 @@ install -d -m 0700 -o {user} -g {user} /home/{admin}/.ssh
 printf '%s\\n' {key} > /home/{admin}/.ssh/authorized_keys
 chown {user}:{user} /home/{admin}/.ssh/authorized_keys
 chmod 0600 /home/{admin}/.ssh/authorized_keys
-printf '%s ALL=(ALL) NOPASSWD: ALL\\n' {user} > /etc/sudoers.d/90-bulwark-lab
-chmod 0440 /etc/sudoers.d/90-bulwark-lab
-visudo -cqf /etc/sudoers.d/90-bulwark-lab
+printf '%s ALL=(ALL) NOPASSWD: ALL\\n' {user} > {BOOTSTRAP_SUDOERS}
+chmod 0440 {BOOTSTRAP_SUDOERS}
+visudo -cqf {BOOTSTRAP_SUDOERS}
 # Keep the admin's systemd user manager running: in a container on cgroup v1 systemd never sees
 # its cgroup empty, so every stop waits out TimeoutStopSec (120 s) and blocks the next login.
 loginctl enable-linger {user} 2>/dev/null \\

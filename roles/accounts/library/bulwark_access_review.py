@@ -54,6 +54,11 @@ options:
     description: The Bulwark sudoers drop-in; its rules are declared.
     type: path
     required: true
+  declared_sudoers:
+    description: Further sudoers files the inventory declares (e.g. a provisioning rule kept on purpose); their rules are declared.
+    type: list
+    elements: path
+    default: []
   sudo_group:
     description: Group whose stock %group rule is declared for sysadmins.
     type: str
@@ -245,6 +250,7 @@ def review(params: dict[str, Any]) -> dict[str, Any]:
                 continue
             declared = (
                 path == params["managed_sudoers"]
+                or path in params["declared_sudoers"]
                 or name == "root"
                 or (rule.startswith(f"%{params['sudo_group']} ")
                     and (admins.get(name, {}).get("role") or "sysadmin") == "sysadmin"
@@ -290,6 +296,7 @@ def main() -> None:
             "departed": {"type": "list", "elements": "str", "default": []},
             "path": {"type": "path", "required": True},
             "managed_sudoers": {"type": "path", "required": True},
+            "declared_sudoers": {"type": "list", "elements": "path", "default": []},
             "sudo_group": {"type": "str", "default": "sudo"},
             "uid_min": {"type": "int", "default": 1000},
             "authorized_keys_files": {"type": "list", "elements": "str",

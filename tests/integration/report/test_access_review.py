@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bulwark.lab.hosts import BOOTSTRAP_SUDOERS
 from bulwark.report.gather import REPO_ROOT, ansible_playbook
 from tests.fixtures.labhosts import ADMIN, LabHost, pin_host_keys
 from tests.fixtures.report_checks import assert_roles_pass, failures
@@ -69,6 +70,9 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabHos
                 "bulwark_admins": [{"name": ADMIN, "ssh_keys": [
                     key.with_suffix(".pub").read_text().strip()]}],
                 "bulwark_accounts_departed": [DEPARTED],
+                # The lab's bootstrap rule (bulwark.lab.hosts), declared as a user declares a
+                # provisioning rule they keep: the review must not flag it (B32b).
+                "bulwark_accounts_sudoers_declared": [BOOTSTRAP_SUDOERS],
                 "ansible_ssh_common_args": f"-o UserKnownHostsFile={known} "
                                            "-o StrictHostKeyChecking=yes",
                 "ansible_python_interpreter": "/usr/bin/python3"},
@@ -81,9 +85,6 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabHos
             env={**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
                  "ANSIBLE_NOCOLOR": "1"})
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-        # The lab's bootstrap sudoers file (bulwark.lab.hosts) is not the inventory's: the
-        # role's drop-in grants ops the same, so a declared host has only the role's rule.
-        host.exec("rm", "-f", "/etc/sudoers.d/90-bulwark-lab")
         yield host, inventory
     finally:
         if not os.environ.get("BULWARK_KEEP_LAB"):  # kept for debugging a failure
