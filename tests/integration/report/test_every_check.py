@@ -24,9 +24,14 @@ from bulwark.report.controls import REGISTRY
 from tests.fixtures import sitehost
 from tests.fixtures.labhosts import LabHost, write_inventory
 
-# Provisioning e-site runs the whole site.yml, backups and a drill: far longer than the rest of
-# `make test`, and not yet seen green end to end on this 2-core machine, so it runs on its own
-# (`make test-evidence`); the unit suite proves every check FAILs on captured evidence.
+# Provisioning e-site runs the whole site.yml, backups and a drill: far more than the ~5 min
+# `make test` (~56 of its 60 min used) can spare — on 2026-12-06, at a load of 16-35 on this
+# 2-core machine, site.yml alone ran over 45 min without finishing — so it runs on its own
+# (`make test-evidence`); the unit suite proves every check FAILs on captured evidence. Not yet
+# seen green end to end. Checked by hand with the same PLANTS on 2026-12-06: every check that
+# does not FAIL on the neglected image has a plant here or is in CANNOT_FAIL_IN_LAB; 19 plants
+# on a base-image host and 12 on a host with only firewall.yml + backups + a drill each turned
+# their check from PASS (F6: NOT_APPLICABLE) to FAIL.
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.lab,
