@@ -131,6 +131,13 @@ grep -rhE '^[^#]*\bcore\b' /etc/security/limits.conf /etc/security/limits.d 2>/d
 systemd-analyze cat-config systemd/coredump.conf 2>/dev/null | grep -E '^(Storage|ProcessSizeMax)='
 section "freshclam"
 grep -hE '^Checks\s' /etc/clamav/freshclam.conf 2>/dev/null
+section "snmp"
+# C8: only whether snmpd is configured and how many communities are default or weak; the
+# community strings themselves never leave the host.
+[ -f /etc/snmp/snmpd.conf ] && awk '$1 ~ /^r[ow]community6?$/ {
+  d += ($2 == "public" || $2 == "private")
+  w += !(length($2) >= 9 && $2 ~ /[A-Za-z]/ && $2 ~ /[0-9]/) }
+  END {printf "configured default=%d weak=%d\n", d, w}' /etc/snmp/snmpd.conf
 section "authorized-keys"
 getent passwd | while IFS=: read -r u _ uid _ _ home _; do
   [ -s "$home/.ssh/authorized_keys" ] && echo "$u"; done

@@ -236,5 +236,9 @@ def expand(ev: dict[str, Any]) -> dict[str, Any]:
     ev.setdefault("clamav_daily_mtime", float(clam) if clam.isdigit() else None)
     ev.setdefault("journal_persistent", section(ev, "journal").strip() == "present")
     ev.setdefault("nft", {"rc": 0 if section(ev, "nft-rc").strip() == "installed" else 2})
+    snmp = re.fullmatch(r"configured default=(\d+) weak=(\d+)", section(ev, "snmp").strip())
+    ev.setdefault("snmp_configured", snmp is not None)
+    ev.setdefault("snmp_default_community", bool(snmp and int(snmp.group(1))))
+    ev.setdefault("snmp_weak_community", int(snmp.group(2)) if snmp else 0)
     ev["_expanded"] = True
     return ev
