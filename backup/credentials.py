@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 VARIABLE = "CREDENTIALS_DIRECTORY"
@@ -46,3 +47,9 @@ def expand(value: Any, environ: Mapping[str, str] | None = None) -> Any:
     if not directory.startswith("/"):
         raise ValueError(f"${VARIABLE} {directory!r} is not an absolute path")
     return _REFERENCE.sub(lambda _: directory.rstrip("/"), value, count=1)
+
+
+def holds(path: Path, environ: Mapping[str, str] | None = None) -> bool:
+    """True when `path` is inside the running unit's credentials directory (read-only)."""
+    directory = (os.environ if environ is None else environ).get(VARIABLE, "")
+    return bool(directory) and path.is_relative_to(directory)

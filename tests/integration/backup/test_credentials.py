@@ -72,3 +72,15 @@ def test_without_the_variable_nothing_runs_and_one_line_says_why(
         assert "systemctl start" in line
     assert tree_fingerprint(site.root) == before
     assert site.runs() == []
+
+
+def test_rotate_key_refuses_a_password_that_is_a_credential(
+        site: Site, credentials: Path, tmp_path: Path) -> None:
+    env = {"CREDENTIALS_DIRECTORY": str(credentials)}
+    new = tmp_path / "new.pass"
+    new.write_text("a brand new password\n")
+    new.chmod(0o600)
+    before = tree_fingerprint(site.root)
+    done = _bulwark(site, "rotate-key", "--new-password-file", str(new), env=env)
+    assert_one_line_error(done, 2, "rotate-key: password_file", "is a systemd credential")
+    assert tree_fingerprint(site.root) == before
