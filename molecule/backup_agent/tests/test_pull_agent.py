@@ -12,7 +12,6 @@ WORKDIR = "/var/lib/bulwark/pull"
 BARE = "/srv/bulwark.git"
 AGENT = "/opt/bulwark-pull/bin/python /usr/local/lib/bulwark/pull-agent.py /etc/bulwark/pull.json"
 SIGNER = "/root/bulwark-test-signer"
-COMMIT = "git -c user.name=t -c user.email=t@example.invalid commit --quiet"
 # Reads the hardening status object from the host's S3 store with the backup agent's boto3 and
 # the lab keys (they exist on the host only as encrypted systemd credentials).
 READ_STATUS = """/opt/bulwark/bin/python - <<'PY'
@@ -84,12 +83,16 @@ def test_the_agent_verifies_commits_against_its_own_keyring(pulled):
 def _push(host, script: str, message: str, sign_with: str | None) -> str:
     """Clone the bare repository, run `script` in it, commit (signed with the key in the
     GNUPGHOME `sign_with`, or unsigned), push to main; returns the new commit."""
-    sign = f"GNUPGHOME={sign_with} " if sign_with else ""
-    flag = "-S " if sign_with else ""
+    signing = ""
+    if sign_with:
+        key = "other@example.invalid" if "foreign" in sign_with else "release@example.invalid"
+        signing = f"GNUPGHOME={sign_with} git -c user.signingkey={key} "
+    commit = (f"{signing or 'git '}-c user.name=t -c user.email=t@example.invalid commit "
+              f"--quiet {'-S ' if sign_with else ''}-am {message!r}")
     cmd = f"""set -eu
 rm -rf /tmp/work && git clone --quiet {BARE} /tmp/work && cd /tmp/work
 {script}
-{sign}{COMMIT} {flag}-am {message!r}
+{commit}
 git push --quiet origin HEAD:main
 git rev-parse HEAD
 """
@@ -167,7 +170,9 @@ broken = ("  pre_tasks:\\n    - name: Broken commit\\n      ansible.builtin.fail
           "        msg: this commit breaks the playbook\\n")
 open(path, "w").write(text.replace(marker, broken + marker, 1))
 PY
-GNUPGHOME={SIGNER} {COMMIT} -S -am "break the playbook (signed: it reaches the playbook)"
+GNUPGHOME={SIGNER} git -c user.name=t -c user.email=t@example.invalid \
+  -c user.signingkey=release@example.invalid commit --quiet -S \
+  -am "break the playbook (signed: it reaches the playbook)"
 git push --quiet origin HEAD:main
 git rev-parse HEAD
 """

@@ -43,6 +43,7 @@ _TASK = re.compile(r"^TASK \[(?P<name>.*)\] \**$")
 _FAILED = re.compile(r"^(fatal|failed): \[[^\]]+\]")
 _RECAP = re.compile(r"^\S+\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 _MAX_TASKS = 50
+_ERROR_PREFIX = re.compile(r"^\[ERROR\]: (Task failed: )?(Module failed: )?")
 _MESSAGE = re.compile(r'^\s*"msg": "(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
@@ -76,7 +77,8 @@ def first_error(text: str) -> str:
                     return json.loads(f'"{match.group("msg")}"')[:200]
             return line.strip()[:200]
         if line.startswith(("ERROR!", "[ERROR]", "fatal:")):
-            return line.strip()[:200]
+            # ansible-core 2.19: "[ERROR]: Task failed: Module failed: <the module's message>"
+            return _ERROR_PREFIX.sub("", line.strip())[:200]
     return "ansible-pull failed before running any task"
 
 

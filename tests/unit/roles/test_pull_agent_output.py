@@ -72,3 +72,9 @@ def test_an_unverified_commit_is_named_by_the_modules_message() -> None:
 def test_a_failed_module_without_a_message_names_its_line() -> None:
     text = "localhost | FAILED! => {\n    \"rc\": 1\n}\n"
     assert _agent().first_error(text) == "localhost | FAILED! => {"
+
+
+def test_ansible_219_error_lines_are_reduced_to_the_modules_message() -> None:
+    text = ('[ERROR]: Task failed: Module failed: Failed to verify GPG signature of '
+            'commit/tag "main"\nlocalhost | FAILED! => {\n    "rc": 1\n}\n')
+    assert _agent().first_error(text) == 'Failed to verify GPG signature of commit/tag "main"'
