@@ -63,10 +63,12 @@ def test_secrets_are_encrypted_credentials_and_no_plaintext_is_left(host):
         # prepare.yml planted the files mode's plaintext secrets: the converge removed them.
         for stale in ("/etc/bulwark/restic.pass", "/etc/bulwark/offsite.env"):
             assert not host.file(stale).exists, stale
-        # The project's own tree (the pull agent's repository) holds the lab values as text; the
+        # The project's own tree (the pull agent's repository and checkout, test_pull_agent's
+        # clone in /tmp/work when verify runs again) holds the lab values as text; the
         # journal and .ansible hold this test's own commands (testinfra runs them through
         # Ansible). The bulwark units' journal is checked in test_excluded_and_secret_….
         found = host.run(f"grep -rlsF --exclude-dir=bulwark.git --exclude-dir=checkout "
+                         f"--exclude-dir=work "
                          f"--exclude-dir=journal --exclude-dir=.ansible "
                          f"-e {PASSWORD} -e {S3_SECRET} "
                          "/etc /var /opt /srv /root /usr/local /tmp")
