@@ -9,7 +9,9 @@ The file (keys are stable; documented in backup/README.md):
 
     sources: [/srv/shop, /etc]              # absolute paths; checked before anything runs
     exclude: ["*.tmp"]                      # optional, restic --exclude patterns
-    password_file: /etc/bulwark/restic.pass # or password_command: "…" (exactly one)
+    password_file: /etc/bulwark/restic.pass # or password_command: "…" (exactly one); secret
+                                            # paths may start with $CREDENTIALS_DIRECTORY/
+                                            # (systemd credentials, credentials.py)
     state_dir: /var/lib/bulwark             # locks, run log, state, metrics
     metrics_file: /var/lib/node_exporter/textfile/bulwark_backup.prom   # optional
     host: web1                              # optional, default: this host's name
@@ -56,7 +58,7 @@ from pydantic import (
     model_validator,
 )
 
-from bulwark.backup import retention, s3, yaml_strict
+from bulwark.backup import credentials, retention, s3, yaml_strict
 from bulwark.backup.classification import Level, below
 from bulwark.backup.drill.settings import DrillSettings
 from bulwark.backup.errors import ConfigError, InputError, read_text_file
@@ -127,6 +129,12 @@ class RepositoryConfig(_Model):
     # G22: the highest classification this repository may hold (classification.py)
     max_classification: Level | None = None
 
+    # `$CREDENTIALS_DIRECTORY/<name>`: a systemd credential of the running unit (credentials.py)
+    @field_validator("env_file", mode="before")
+    @classmethod
+    def _credential(cls, value: object) -> object:
+        return credentials.expand(value)
+
     @model_validator(mode="after")
     def _known_url(self) -> RepositoryConfig:
         if not (self.url.startswith("/") or self.url.startswith(_URL_SCHEMES)):
@@ -181,6 +189,11 @@ class BackupConfig(_Model):
     drill: DrillSettings = DrillSettings()
 
     _path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("password_file", mode="before")
+    @classmethod
+    def _credential(cls, value: object) -> object:
+        return credentials.expand(value)
 
     @model_validator(mode="after")
     def _coherent(self) -> BackupConfig:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from bulwark.backup import credentials
 from bulwark.backup.config import BackupConfig
 from bulwark.backup.errors import BackupError, InputError, WrongPassword, read_file
 from bulwark.backup.execute import Restic, Target, check_password_file
@@ -51,6 +52,10 @@ def rotate_key(
     if config.password_file is None:
         raise InputError("rotate-key needs password_file in the config (with password_command, "
                          "change the password where the command reads it)")
+    if credentials.holds(config.password_file):
+        raise InputError(f"rotate-key: password_file {config.password_file} is a systemd "
+                         "credential (read-only); rotate with a plain password file, then "
+                         "encrypt the new password as the credential")
     check_password_file(new_password_file)
     if new_password_file.resolve() == config.password_file.resolve():
         raise InputError(f"--new-password-file {new_password_file} is the config's "

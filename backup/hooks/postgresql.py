@@ -36,6 +36,7 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bulwark.backup import credentials
 from bulwark.backup.errors import read_text_file
 from bulwark.backup.execute import Completed, error_line, run_command
 from bulwark.errors import BulwarkError
@@ -77,6 +78,12 @@ class PostgresDatabase(BaseModel):
         if len(value.encode()) > _IDENTIFIER_MAX_BYTES:
             raise ValueError(f"database name is longer than {_IDENTIFIER_MAX_BYTES} bytes")
         return value
+
+    # `$CREDENTIALS_DIRECTORY/<name>`: a systemd credential of the running unit (credentials.py)
+    @field_validator("password_file", mode="before")
+    @classmethod
+    def _credential(cls, value: object) -> object:
+        return credentials.expand(value)
 
     @field_validator("host", "user")
     @classmethod

@@ -4,15 +4,21 @@ Run by bulwark-pull.service (a oneshot on a timer) with the venv's Python; stand
 only. Settings come from a JSON file the pull_agent role writes (no secrets in it):
 
     {"repo_url", "ref", "playbook", "inventory", "vars_file", "venv", "dir",
-     "collections_path", "status_config", "bulwark_bin"}
+     "collections_path", "status_config", "bulwark_bin", "verify_commit", "gnupghome",
+     "credentials_dir"}
 
 1. Takes the lock `<dir>/.lock` (flock): a second run while one is going exits 4, at once.
-2. `ansible-pull -U repo_url -C ref -d <dir>/checkout -i inventory -e @vars_file playbook`.
+2. `ansible-pull -U repo_url -C ref -d <dir>/checkout -i inventory -e @vars_file playbook`,
+   with `--verify-commit` and GNUPGHOME=gnupghome (a keyring of the configured signing keys
+   only) when verify_commit is set: an unsigned commit is checked out but not applied.
 3. Reads the play recap and the names of failed tasks from ansible's output.
 4. On success records the commit as the last good one; on failure puts the checkout back to
    the last good commit, so what is on disk is what the host last applied cleanly.
 5. Writes `<dir>/last-run.json` and uploads the hardening status object with
-   `bulwark fleet put-hardening-status` when the backup config exists (E13, A13).
+   `bulwark fleet put-hardening-status` when the backup config exists (E13, A13). When the
+   backup agent keeps its secrets as encrypted systemd credentials (credentials_dir/*.cred),
+   they are decrypted for that one command into a private directory on /run, named by
+   $CREDENTIALS_DIRECTORY as systemd does for the backup units, and removed right after.
 Exit: 0 the run applied cleanly, 1 it failed (or its status could not be uploaded), 4 busy.
 """
 
@@ -24,6 +30,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +43,8 @@ _TASK = re.compile(r"^TASK \[(?P<name>.*)\] \**$")
 _FAILED = re.compile(r"^(fatal|failed): \[[^\]]+\]")
 _RECAP = re.compile(r"^\S+\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 _MAX_TASKS = 50
+_ERROR_PREFIX = re.compile(r"^\[ERROR\]: (Task failed: )?(Module failed: )?")
+_MESSAGE = re.compile(r'^\s*"msg": "(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
 def parse_output(text: str) -> dict[str, Any]:
@@ -56,10 +67,18 @@ def parse_output(text: str) -> dict[str, Any]:
 
 
 def first_error(text: str) -> str:
-    """The line that says why a run that reached no task failed (bad YAML, no checkout)."""
-    for line in text.splitlines():
-        if line.startswith(("ERROR!", "[ERROR]", "fatal:")) or "FAILED!" in line:
+    """The line that says why a run that reached no task failed (bad YAML, no checkout, a
+    commit whose signature does not verify): for a failed module, its message."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if "FAILED!" in line:
+            for later in lines[index:index + 40]:
+                if match := _MESSAGE.match(later):
+                    return json.loads(f'"{match.group("msg")}"')[:200]
             return line.strip()[:200]
+        if line.startswith(("ERROR!", "[ERROR]", "fatal:")):
+            # ansible-core 2.19: "[ERROR]: Task failed: Module failed: <the module's message>"
+            return _ERROR_PREFIX.sub("", line.strip())[:200]
     return "ansible-pull failed before running any task"
 
 
@@ -88,6 +107,9 @@ def run(settings: dict[str, Any]) -> int:
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": settings["collections_path"],
            "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1",
            "PATH": f"{settings['venv']}/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+    if settings.get("verify_commit"):
+        argv.insert(-1, "--verify-commit")
+        env["GNUPGHOME"] = settings["gnupghome"]
     started = datetime.now(UTC)
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     output = proc.stdout + proc.stderr
@@ -129,9 +151,35 @@ def upload(settings: dict[str, Any], record: dict[str, Any]) -> bool:
         argv += ["--commit", record["commit"]]
     for task in record["failed_tasks"]:
         argv += ["--failed-task", task]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    with credentials(settings) as extra_env:
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False,
+                              env={**os.environ, **extra_env})
     print((proc.stdout + proc.stderr).strip())
     return proc.returncode == 0
+
+
+@contextmanager
+def credentials(settings: dict[str, Any]) -> Iterator[dict[str, str]]:
+    """{"CREDENTIALS_DIRECTORY": dir} with the backup agent's encrypted credentials decrypted
+    into a fresh 0700 directory on /run (tmpfs), removed on exit; {} when there are none."""
+    directory = Path(settings.get("credentials_dir") or "/nonexistent")
+    creds = sorted(directory.glob("*.cred")) if directory.is_dir() else []
+    if not creds:
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(dir="/run", prefix="bulwark-pull-credentials.") as tmp:
+        old_umask = os.umask(0o077)  # systemd-creds writes its output world-readable otherwise
+        try:
+            for cred in creds:
+                name = cred.name.removesuffix(".cred")
+                done = subprocess.run(["systemd-creds", "decrypt", f"--name={name}", str(cred),
+                                       str(Path(tmp) / name)], capture_output=True, text=True,
+                                      check=False)
+                if done.returncode != 0:  # the upload then names the missing file
+                    print(f"bulwark-pull: cannot decrypt {cred}: {done.stderr.strip()[:200]}")
+        finally:
+            os.umask(old_umask)
+        yield {"CREDENTIALS_DIRECTORY": tmp}
 
 
 def main() -> int:

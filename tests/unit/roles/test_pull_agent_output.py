@@ -49,3 +49,32 @@ def test_a_clean_run_has_no_failed_task() -> None:
 def test_a_run_that_never_reached_a_task_names_the_error() -> None:
     text = "Starting Ansible Pull\nERROR! couldn't resolve module/action 'ansible.builtin.nope'\n"
     assert _agent().first_error(text).startswith("ERROR! couldn't resolve module")
+
+
+# ansible-pull --verify-commit: the git module fails before any playbook task runs.
+UNSIGNED = """Starting Ansible Pull at 2026-12-06 14:30:00
+/opt/bulwark-pull/bin/ansible-pull --url file:///srv/bulwark.git --verify-commit playbooks/x.yml
+localhost | FAILED! => {
+    "changed": false,
+    "msg": "Failed to verify GPG signature of commit/tag \\"main\\"",
+    "rc": 1,
+    "stderr": "error: no signature found\\n"
+}
+"""
+
+
+def test_an_unverified_commit_is_named_by_the_modules_message() -> None:
+    agent = _agent()
+    assert agent.parse_output(UNSIGNED) == {"changed": 0, "failed": 0, "failed_tasks": []}
+    assert agent.first_error(UNSIGNED) == 'Failed to verify GPG signature of commit/tag "main"'
+
+
+def test_a_failed_module_without_a_message_names_its_line() -> None:
+    text = "localhost | FAILED! => {\n    \"rc\": 1\n}\n"
+    assert _agent().first_error(text) == "localhost | FAILED! => {"
+
+
+def test_ansible_219_error_lines_are_reduced_to_the_modules_message() -> None:
+    text = ('[ERROR]: Task failed: Module failed: Failed to verify GPG signature of '
+            'commit/tag "main"\nlocalhost | FAILED! => {\n    "rc": 1\n}\n')
+    assert _agent().first_error(text) == 'Failed to verify GPG signature of commit/tag "main"'
