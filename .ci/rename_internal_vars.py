@@ -15,7 +15,9 @@ text file (playbooks and tests read some registers); a bare `__x` name only in i
 
 --check rewrites nothing and exits 1 when an old name is still in use (lists file:line).
 Variables added later that break the convention are caught by ansible-lint's
-`bulwark-var-naming` rule (.ci/lint_rules/), not by this script: extend the map for them.
+`bulwark-var-naming` rule (.ci/lint_rules/), not renamed silently: --propose prints map
+entries for them (run it with the project's .venv/bin/python, the rule imports ansible-lint),
+to review and paste into RENAMES before the rewrite.
 """
 
 from __future__ import annotations
@@ -273,18 +275,54 @@ def rules_for(root: Path, path: Path) -> list[tuple[re.Pattern[str], str]]:
     return rules
 
 
+def propose(root: Path) -> int:
+    """Print RENAMES entries for role variables that break the convention and are not mapped."""
+    import importlib.util
+
+    import yaml
+
+    source = Path(__file__).resolve().parent / "lint_rules" / "bulwark_var_naming.py"
+    spec = importlib.util.spec_from_file_location("bulwark_var_naming", source)
+    assert spec is not None and spec.loader is not None
+    rule = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rule)
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted((root / "roles").glob("*/**/*.yml")):
+        role, *below = path.relative_to(root / "roles").parts
+        data = yaml.safe_load(path.read_text())
+        for _, name, public in rule.definitions(role, tuple(below), data):
+            if public or not rule.problem(role, name, public) or name in RENAMES.get(role, {}):
+                continue
+            stem = name
+            for prefix in (f"_bulwark_{role}_", f"bulwark_{role}__", f"bulwark_{role}_", "__", "_"):
+                if stem.startswith(prefix):
+                    stem = stem[len(prefix):]
+                    break
+            found.setdefault(role, {})[name] = f"__bulwark_{role}_{stem}"
+    for role, table in sorted(found.items()):
+        print(f'    "{role}": {{')
+        for old, new in sorted(table.items()):
+            print(f'        "{old}": "{new}",')
+        print("    },")
+    return 1 if found else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
                         help="repository to rewrite (default: the one holding this script)")
     parser.add_argument("--check", action="store_true",
                         help="rewrite nothing; exit 1 when an old name is still used")
+    parser.add_argument("--propose", action="store_true",
+                        help="print map entries for unmapped names that break the convention")
     args = parser.parse_args()
     root = args.root.resolve()
     if not (root / "roles").is_dir():
         print(f"rename_internal_vars: {root} has no roles/ directory", file=sys.stderr)
         return 2
     validate_map()
+    if args.propose:
+        return propose(root)
     changed = left = 0
     for path in tracked_files(root):
         try:
