@@ -25,7 +25,7 @@ def _render(tmp_path: Path, **extra: object) -> Path:
     variables = {
         **{k: v for k, v in defaults.items() if "{{" not in str(v)},
         "bulwark_backup_agent_sources": ["/etc"], "bulwark_backup_agent_exclude": [],
-        "_bulwark_backup_agent_password_file": str(tmp_path / "restic.pass"),
+        "__bulwark_backup_agent_password_file": str(tmp_path / "restic.pass"),
         "bulwark_backup_agent_state_dir": str(tmp_path / "state"),
         "bulwark_backup_agent_metrics_file": "",
         "bulwark_backup_agent_retention": {"daily": 7},

@@ -36,7 +36,7 @@ def play(root: Path, password: str, rotate: bool, *args: str) -> subprocess.Comp
     extra: dict[str, Any] = {
         "ansible_python_interpreter": sys.executable,
         "bulwark_backup_agent_venv": str(Path(BULWARK).parent.parent),
-        "_bulwark_backup_agent_installed": True,
+        "__bulwark_backup_agent_installed": True,
         "bulwark_backup_agent_config_dir": str(root / "etc"),
         "bulwark_backup_agent_config_file": str(root / "etc" / "backup.yml"),
         "bulwark_backup_agent_state_dir": str(root / "state"),

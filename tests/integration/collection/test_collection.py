@@ -133,6 +133,55 @@ def test_collection_playbooks_parse(installed: Installed) -> None:
     assert "ansible_collections/bulwark/hardening/playbooks/site.yml" in done.stdout
 
 
+ACCOUNTS_PLAY = """\
+- name: The accounts role's admin filters, run from the collection
+  hosts: all
+  gather_facts: true
+  gather_subset: [min]
+  vars:
+    # facts.yml reads the account databases (root only); validate.yml needs just the names.
+    __bulwark_accounts_admin_names: "{{ bulwark_admins | map(attribute='name') | list }}"
+  tasks:
+    - name: Validate the admin list
+      ansible.builtin.include_role:
+        name: bulwark.hardening.accounts
+        tasks_from: validate
+
+    - name: Write the access review (each admin's role comes from the role's filter)
+      ansible.builtin.include_role:
+        name: bulwark.hardening.accounts
+        tasks_from: review
+"""
+
+
+def test_the_accounts_filters_work_from_the_collection(installed: Installed) -> None:
+    """A collection role does not load its filter_plugins/: a short-name filter call fails here
+    ("No filter named ..."), the FQCN pattern validates the admins and gives each one a role.
+    On the controller itself (local connection): the review only reads the account databases
+    and writes one file in the temp dir. daemon and bin stand in for admins (they exist)."""
+    review = installed.workdir / "review.json"
+    (installed.workdir / "local").write_text(
+        f"local ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    (installed.workdir / "accounts.yml").write_text(ACCOUNTS_PLAY)
+
+    def play(admins: list[dict[str, str]]) -> subprocess.CompletedProcess[str]:
+        return installed.run("ansible-playbook", "-i", "local", "accounts.yml", "-e",
+                             json.dumps({"bulwark_admins": admins,
+                                         "bulwark_accounts_review_path": str(review)}),
+                             timeout=300)
+
+    good = play([{"name": "daemon", "role": "auditor"}, {"name": "bin"}])
+    assert good.returncode == 0, good.stdout[-4000:] + good.stderr[-2000:]
+    roles = {a["name"]: a["role"] for a in json.loads(review.read_text())["accounts"]}
+    assert roles["daemon"] == "auditor" and roles["bin"] == "sysadmin"
+    assert roles.get("root") is None
+
+    bad = play([{"name": "daemon"}, {"name": "daemon", "role": "auditor"}])
+    assert bad.returncode != 0
+    assert "bulwark_admins is invalid, nothing changed" in bad.stdout, bad.stdout[-4000:]
+    assert "daemon is listed 2 times" in bad.stdout
+
+
 @pytest.fixture(scope="module")
 def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """c-collection from the lab image; yields the admin's private key."""
