@@ -258,11 +258,15 @@ def tracked_files(root: Path) -> list[Path]:
     listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True,
                             check=True).stdout.decode().split("\0")
     me = Path(__file__).resolve()
+    # The script's own test spells old names on purpose (its fixture tree).
+    own_test = Path("tests/unit/roles/test_rename_internal_vars.py")
     files = []
     for name in filter(None, listed):
         path = root / name
         # Symlinks (plugins/) point at files that are rewritten under their own name.
         if path.is_symlink() or not path.is_file() or path.resolve() == me:
+            continue
+        if Path(name) == own_test:
             continue
         files.append(path)
     return files

@@ -14,10 +14,10 @@ SSH_TASKS = """\
 - name: Read the moduli
   ansible.builtin.slurp:
     src: /etc/ssh/moduli
-  register: __bulwark_ssh_moduli
+  register: bulwark_ssh__moduli
 - name: Use it
   vars:
-    __line: "{{ __bulwark_ssh_moduli.content }} {{ bulwark_ssh__moduli_other }}"
+    __line: "{{ bulwark_ssh__moduli.content }} {{ bulwark_ssh__moduli_other }}"
   ansible.builtin.debug:
     msg: "{{ __line }} {{ __bulwark_ssh_moduli }} {{ bulwark_ssh_port }}"
 """
@@ -34,7 +34,7 @@ SSH_RENAMED = """\
 """
 # `__line` is an ssh-role name only; another role's `__line` is not the same variable.
 OTHER_ROLE = "- ansible.builtin.debug:\n    msg: \"{{ __line }}\"\n"
-PLAYBOOK = "- ansible.builtin.debug:\n    var: __bulwark_accounts_evidence_weak.findings\n"
+PLAYBOOK = "- ansible.builtin.debug:\n    var: bulwark_accounts_evidence_weak.findings\n"
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +56,7 @@ def test_rename_is_exact_scoped_and_idempotent(tmp_path: Path) -> None:
     _tree(tmp_path)
     before = _run(tmp_path, "--check")
     assert before.returncode == 1
-    assert "roles/ssh/tasks/moduli.yml:4: __bulwark_ssh_moduli -> __bulwark_ssh_moduli" in (
+    assert "roles/ssh/tasks/moduli.yml:4: bulwark_ssh__moduli -> __bulwark_ssh_moduli" in (
         before.stdout)
 
     assert _run(tmp_path).stdout.strip() == "rewrote 2 file(s)"
