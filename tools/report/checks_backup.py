@@ -3,7 +3,9 @@ every repository's newest drill, the timers that run them and the secrets they u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 import yaml
@@ -68,6 +70,18 @@ def _no_config(ev: dict[str, Any]) -> Finding:
     return fail("; ".join(problems) if problems else "no backup config in /etc/bulwark")
 
 
+def configured(
+    fn: Callable[[dict[str, dict[str, Any]], dict[str, Any], Context], Finding],
+) -> Callable[[dict[str, Any], Context], Finding]:
+    """A check of the host's backup configs: FAIL naming why when there is none (or none
+    parses), otherwise `fn(configs by path, evidence, context)`."""
+    @wraps(fn)
+    def check(ev: dict[str, Any], ctx: Context) -> Finding:
+        docs, _ = configs(ev)
+        return fn(docs, ev, ctx) if docs else _no_config(ev)
+    return check
+
+
 def _state(ev: dict[str, Any]) -> dict[str, Any]:
     return facts.json_doc(facts.file_text(ev, f"{DEFAULT_STATE_DIR}/state.json")) or {}
 
@@ -104,10 +118,8 @@ def check_daily_backup(ev: dict[str, Any], ctx: Context) -> Finding:
 
 @control("F2-retention", "Retention keeps daily, monthly and yearly snapshots",
          by="bulwark backup run (retention)")
-def check_retention(ev: dict[str, Any], ctx: Context) -> Finding:
-    docs, _ = configs(ev)
-    if not docs:
-        return _no_config(ev)
+@configured
+def check_retention(docs: dict[str, dict[str, Any]], ev: dict[str, Any], ctx: Context) -> Finding:
     problems = []
     for path, doc in docs.items():
         default = doc.get("retention") or {"daily": 7, "monthly": 12, "yearly": 5}
@@ -201,10 +213,8 @@ def _secret_problems(ev: dict[str, Any], path: str | None, what: str) -> list[st
 
 @control("F7", "Repositories are encrypted (restic) and the key file is root-only",
          by="bulwark backup, role backup_agent (secrets 0600)")
-def check_encryption(ev: dict[str, Any], ctx: Context) -> Finding:
-    docs, _ = configs(ev)
-    if not docs:
-        return _no_config(ev)
+@configured
+def check_encryption(docs: dict[str, dict[str, Any]], ev: dict[str, Any], ctx: Context) -> Finding:
     if not probe.has_probe(ev):
         return unknown("file modes not read")
     problems = []

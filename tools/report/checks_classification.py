@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulwark.report.checks_backup import _no_config, configs, drills
+from bulwark.report.checks_backup import configured, drills
 from bulwark.report.controls import Context, Finding, control, unknown, verdict
 
 # G21's four levels, lowest first (bulwark.backup.classification.LEVELS).
@@ -29,10 +29,8 @@ def _repos(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @control("G21", "Backups carry a G21 level and no repository is below the data's level",
          by="bulwark backup (classification, max_classification)")
-def check_levels(ev: dict[str, Any], ctx: Context) -> Finding:
-    found, _ = configs(ev)
-    if not found:
-        return _no_config(ev)
+@configured
+def check_levels(found: dict[str, dict[str, Any]], ev: dict[str, Any], ctx: Context) -> Finding:
     problems, shown = [], []
     for path, doc in found.items():
         level = level_of(doc)
@@ -56,10 +54,8 @@ def check_levels(ev: dict[str, Any], ctx: Context) -> Finding:
 
 @control("F12", "Every repository's newest drilled snapshot is labelled class:<level>",
          by="bulwark backup (class:<level> tags), bulwark backup drill")
-def check_labels(ev: dict[str, Any], ctx: Context) -> Finding:
-    found, _ = configs(ev)
-    if not found:
-        return _no_config(ev)
+@configured
+def check_labels(found: dict[str, dict[str, Any]], ev: dict[str, Any], ctx: Context) -> Finding:
     newest, unreadable = drills(ev)
     problems, shown, untold = list(unreadable), [], []
     for path, doc in found.items():

@@ -9,6 +9,8 @@ an undeclared key, an undeclared sudo rule and a departed person who can still l
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from bulwark.report import facts, probe
@@ -26,6 +28,18 @@ def _missing(ev: dict[str, Any]) -> Finding:
     why = str(ev.get("access_review_error") or "").strip().splitlines()
     return unknown("the accounts role's access review did not run"
                    + (f": {why[0][:200]}" if why else " (see evidence.log)"))
+
+
+def reviewed(
+    fn: Callable[[dict[str, Any], dict[str, Any], Context], Finding],
+) -> Callable[[dict[str, Any], Context], Finding]:
+    """A check of the access review: UNKNOWN with the reason when the review did not run,
+    otherwise `fn(review document, evidence, context)`."""
+    @wraps(fn)
+    def check(ev: dict[str, Any], ctx: Context) -> Finding:
+        doc = review(ev)
+        return _missing(ev) if doc is None else fn(doc, ev, ctx)
+    return check
 
 
 def _flags(doc: dict[str, Any], kind: str) -> list[str]:
@@ -53,10 +67,8 @@ def describe(account: dict[str, Any]) -> str:
 
 @control("B32", "Access review: every SSH key of every account is declared in the inventory",
          by="role accounts (access review)")
-def check_review_keys(ev: dict[str, Any], ctx: Context) -> Finding:
-    doc = review(ev)
-    if doc is None:
-        return _missing(ev)
+@reviewed
+def check_review_keys(doc: dict[str, Any], ev: dict[str, Any], ctx: Context) -> Finding:
     listed = "; ".join(describe(a) for a in login_accounts(doc)) or "no account can log in"
     undeclared = _flags(doc, "undeclared_key")
     if undeclared:
@@ -68,10 +80,8 @@ def check_review_keys(ev: dict[str, Any], ctx: Context) -> Finding:
 
 @control("B32b", "Access review: every sudo rule is declared (Bulwark drop-in or sysadmin role)",
          by="role accounts (access review)")
-def check_review_sudo(ev: dict[str, Any], ctx: Context) -> Finding:
-    doc = review(ev)
-    if doc is None:
-        return _missing(ev)
+@reviewed
+def check_review_sudo(doc: dict[str, Any], ev: dict[str, Any], ctx: Context) -> Finding:
     undeclared = _flags(doc, "undeclared_sudo_rule")
     granted = sorted(f"{a.get('name')}: {len(a.get('sudo') or [])} rule(s)"
                      for a in doc["accounts"] if isinstance(a, dict) and a.get("sudo"))
@@ -81,10 +91,8 @@ def check_review_sudo(ev: dict[str, Any], ctx: Context) -> Finding:
 
 @control("B20b", "Departed staff cannot log in (no shell, key or usable password)",
          by="role accounts (bulwark_accounts_departed)")
-def check_departed(ev: dict[str, Any], ctx: Context) -> Finding:
-    doc = review(ev)
-    if doc is None:
-        return _missing(ev)
+@reviewed
+def check_departed(doc: dict[str, Any], ev: dict[str, Any], ctx: Context) -> Finding:
     still = _flags(doc, "departed_can_log_in")
     departed = sorted(str(a.get("name")) for a in doc["accounts"]
                       if isinstance(a, dict) and a.get("departed"))
@@ -109,10 +117,8 @@ def _second_factor_enforced(ev: dict[str, Any], name: str) -> str | None:
 
 @control("B35", "Admins log in with two factors (SSH key and TOTP)",
          by="role ssh (bulwark_ssh_mfa, totp_secret of bulwark_admins)")
-def check_second_factor(ev: dict[str, Any], ctx: Context) -> Finding:
-    doc = review(ev)
-    if doc is None:
-        return _missing(ev)
+@reviewed
+def check_second_factor(doc: dict[str, Any], ev: dict[str, Any], ctx: Context) -> Finding:
     inventory = ev.get("inventory") or {}
     exempt = {str(n) for n in inventory.get("ssh_mfa_exempt") or []}
     admins = [a for a in login_accounts(doc) if a.get("role")]
