@@ -45,6 +45,7 @@ class Converge:
     cpu_seconds: float            # the whole machine's busy CPU time (controller and hosts)
     slowest: list[tuple[float, str]]
     recap: str
+    load: tuple[float, float]     # 1-min load average at the start and at the end of the run
 
 
 def busy_cpu_seconds() -> float:
@@ -58,6 +59,7 @@ def converge(inventory: Path, extra_env: dict[str, str] | None = None) -> Conver
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="all", **(extra_env or {}))
+    load_start = os.getloadavg()[0]
     start, cpu = time.perf_counter(), busy_cpu_seconds()
     proc = subprocess.run([str(Path(sys.executable).with_name("ansible-playbook")), "-i",
                            str(inventory), "playbooks/site.yml"], cwd=ROOT, env=env,
@@ -71,7 +73,8 @@ def converge(inventory: Path, extra_env: dict[str, str] | None = None) -> Conver
         if m:
             tasks.append((float(m["secs"]), m["task"].strip()))
     recap = proc.stdout[proc.stdout.rfind("PLAY RECAP"):].split("\n\n")[0]
-    return Converge(seconds, cpu, sorted(tasks, reverse=True)[:20], recap)
+    return Converge(seconds, cpu, sorted(tasks, reverse=True)[:20], recap,
+                    (load_start, os.getloadavg()[0]))
 
 
 SSH_AUDIT_POLICY = "Hardened Debian 12 (version 3)"
