@@ -48,6 +48,11 @@ class Converge:
     load: tuple[float, float]     # 1-min load average at the start and at the end of the run
 
 
+def load(run: Converge) -> str:
+    """The machine's 1-min load average around a run (other work shares these CPUs)."""
+    return f"load {run.load[0]:.1f} → {run.load[1]:.1f}"
+
+
 def busy_cpu_seconds() -> float:
     """User + system + softirq CPU time of the whole machine so far (/proc/stat)."""
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
@@ -136,13 +141,14 @@ def main() -> int:
           f"ssh-audit {one.audit}", flush=True)
     rows = [
         f"| one host: first converge | {one.first.seconds:.0f} s (machine CPU busy "
-        f"{one.first.cpu_seconds:.0f} s) | ≤ 200 s |",
+        f"{one.first.cpu_seconds:.0f} s; {load(one.first)}) | ≤ 200 s |",
         f"| one host: idempotent re-run (changed=0) | {one.rerun.seconds:.0f} s "
-        f"({one.rerun.seconds / one.first.seconds:.2f} of the first) | ≤ 30 s |",
+        f"({one.rerun.seconds / one.first.seconds:.2f} of the first; {load(one.rerun)}) "
+        "| ≤ 30 s |",
     ]
     if one.mitogen is not None:
-        rows.append(f"| one host: re-run with Mitogen (`mitogen_linear`) | "
-                    f"{one.mitogen.seconds:.0f} s | — |")
+        rows.append(f"| one host: re-run with Mitogen (`mitogen_linear`, changed=0) | "
+                    f"{one.mitogen.seconds:.0f} s ({load(one.mitogen)}) | — |")
     if args.fleet:
         many = fleet(args.fleet, lab=args.lab, first_port=args.first_port)
         cores = os.cpu_count() or 1
