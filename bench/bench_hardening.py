@@ -25,9 +25,9 @@ LAB = "bench"
 _TASK_TIME = re.compile(r"^(?P<task>.+?) -+ (?P<secs>\d+\.\d+)s$")
 
 
-def bulwark(*args: str, lab: str = LAB) -> None:
+def bulwark(*args: str, lab: str = LAB, check: bool = True) -> None:
     subprocess.run([str(Path(sys.executable).with_name("bulwark")), "lab", "--name", lab, *args],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+                   check=check, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def mitogen_env() -> dict[str, str]:
@@ -45,6 +45,12 @@ class Converge:
     cpu_seconds: float            # the whole machine's busy CPU time (controller and hosts)
     slowest: list[tuple[float, str]]
     recap: str
+    load: tuple[float, float]     # 1-min load average at the start and at the end of the run
+
+
+def load(run: Converge) -> str:
+    """The machine's 1-min load average around a run (other work shares these CPUs)."""
+    return f"load {run.load[0]:.1f} → {run.load[1]:.1f}"
 
 
 def busy_cpu_seconds() -> float:
@@ -58,6 +64,7 @@ def converge(inventory: Path, extra_env: dict[str, str] | None = None) -> Conver
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="all", **(extra_env or {}))
+    load_start = os.getloadavg()[0]
     start, cpu = time.perf_counter(), busy_cpu_seconds()
     proc = subprocess.run([str(Path(sys.executable).with_name("ansible-playbook")), "-i",
                            str(inventory), "playbooks/site.yml"], cwd=ROOT, env=env,
@@ -71,7 +78,8 @@ def converge(inventory: Path, extra_env: dict[str, str] | None = None) -> Conver
         if m:
             tasks.append((float(m["secs"]), m["task"].strip()))
     recap = proc.stdout[proc.stdout.rfind("PLAY RECAP"):].split("\n\n")[0]
-    return Converge(seconds, cpu, sorted(tasks, reverse=True)[:20], recap)
+    return Converge(seconds, cpu, sorted(tasks, reverse=True)[:20], recap,
+                    (load_start, os.getloadavg()[0]))
 
 
 SSH_AUDIT_POLICY = "Hardened Debian 12 (version 3)"
@@ -101,7 +109,8 @@ class Fleet:
 def fleet(count: int, *, lab: str = LAB, first_port: int = FIRST_PORT,
           mitogen: bool = False) -> Fleet:
     inventory = common.WORK / f"inventory-{lab}-{count}"
-    bulwark("down", "--inventory-dir", str(inventory), lab=lab)
+    # Leftovers of an interrupted run; a lab without hosts is fine here.
+    bulwark("down", "--inventory-dir", str(inventory), lab=lab, check=False)
     bulwark("up", "--hosts", str(count), "--first-port", str(first_port), "--inventory-dir",
             str(inventory), lab=lab)
     try:
@@ -132,13 +141,14 @@ def main() -> int:
           f"ssh-audit {one.audit}", flush=True)
     rows = [
         f"| one host: first converge | {one.first.seconds:.0f} s (machine CPU busy "
-        f"{one.first.cpu_seconds:.0f} s) | ≤ 200 s |",
+        f"{one.first.cpu_seconds:.0f} s; {load(one.first)}) | ≤ 200 s |",
         f"| one host: idempotent re-run (changed=0) | {one.rerun.seconds:.0f} s "
-        f"({one.rerun.seconds / one.first.seconds:.2f} of the first) | ≤ 30 s |",
+        f"({one.rerun.seconds / one.first.seconds:.2f} of the first; {load(one.rerun)}) "
+        "| ≤ 30 s |",
     ]
     if one.mitogen is not None:
-        rows.append(f"| one host: re-run with Mitogen (`mitogen_linear`) | "
-                    f"{one.mitogen.seconds:.0f} s | — |")
+        rows.append(f"| one host: re-run with Mitogen (`mitogen_linear`, changed=0) | "
+                    f"{one.mitogen.seconds:.0f} s ({load(one.mitogen)}) | — |")
     if args.fleet:
         many = fleet(args.fleet, lab=args.lab, first_port=args.first_port)
         cores = os.cpu_count() or 1
