@@ -53,23 +53,16 @@ def load(run: Converge) -> str:
     return f"load {run.load[0]:.1f} → {run.load[1]:.1f}"
 
 
-def busy_cpu_seconds() -> float:
-    """User + system + softirq CPU time of the whole machine so far (/proc/stat)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
 def converge(inventory: Path, extra_env: dict[str, str] | None = None) -> Converge:
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="all", **(extra_env or {}))
     load_start = os.getloadavg()[0]
-    start, cpu = time.perf_counter(), busy_cpu_seconds()
+    start, cpu = time.perf_counter(), common.busy_cpu_seconds()
     proc = subprocess.run([str(Path(sys.executable).with_name("ansible-playbook")), "-i",
                            str(inventory), "playbooks/site.yml"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
-    seconds, cpu = time.perf_counter() - start, busy_cpu_seconds() - cpu
+    seconds, cpu = time.perf_counter() - start, common.busy_cpu_seconds() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"site.yml failed:\n{proc.stdout[-3000:]}")
     tasks = []

@@ -39,6 +39,14 @@ def machine_facts() -> dict[str, str]:
     }
 
 
+def busy_cpu_seconds() -> float:
+    """User + system + irq CPU time of the whole machine so far (/proc/stat): the controller
+    and every lab container share these cores, so a run's cost is the difference."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def natural(text: str, least: int = 0) -> int:
     """argparse type: a whole number of at least ``least``."""
     try:

@@ -78,7 +78,7 @@ command -v nft >/dev/null 2>&1 && echo installed || echo missing
 section "timers"
 systemctl list-timers --all --full --no-legend --no-pager 2>&1
 section "unit-files"
-systemctl list-unit-files --full --no-legend --no-pager --type=timer,service 2>&1
+systemctl list-unit-files --full --no-legend --no-pager --type=timer,service,target,mount 2>&1
 section "stat"
 stat -c '%n %a %U %G' /etc/shadow /etc/gshadow /etc/passwd /etc/group /etc/sudoers \
   /etc/ssh/sshd_config /etc/crontab /etc/bulwark /etc/bulwark/* /var/lib/bulwark \

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -332,3 +333,31 @@ def test_every_check_is_seen_failing(ctx: Context) -> None:
     flipped = [c for c, (b, a) in planted_ok.items() if b is not Status.PASS and c != "D1"
                and c != "F6"]
     assert not flipped, {c: planted_ok[c] for c in flipped}
+
+
+REPO = Path(__file__).resolve().parents[3]
+_PROBE_SCRIPT = REPO / "playbooks" / "files" / "evidence-probe.sh"
+
+
+def test_the_probe_lists_every_unit_type_a_check_looks_up() -> None:
+    """A unit the probe never lists reads as 'not installed': A2-ctrlaltdel and A6-tmp FAILed
+    on every hardened host while the probe listed only timers and services."""
+    script = _PROBE_SCRIPT.read_text()
+    listed = set(re.search(r"list-unit-files .*--type=([a-z,]+)", script)[1].split(","))
+    sources = "\n".join(p.read_text() for p in REPO.glob("tools/report/*.py"))
+    looked_up = set(re.findall(r'"[a-z0-9@_.-]+\.(target|mount|service|timer|socket|path)"',
+                               sources))
+    assert looked_up and looked_up <= listed, looked_up - listed
+
+
+def test_masked_ctrl_alt_del_and_enabled_tmp_mount_pass(ctx: Context) -> None:
+    units = ("ctrl-alt-del.target                    masked          enabled\n"
+             "tmp.mount                              enabled         enabled\n")
+    findings = _findings(probe.expand(_replace_section(_hardened(), "unit-files", units)), ctx)
+    assert findings["A2-ctrlaltdel"].status is Status.PASS, findings["A2-ctrlaltdel"]
+    assert findings["A6-tmp"].status is Status.PASS, findings["A6-tmp"]
+    broken = units.replace("masked ", "static ").replace("enabled         enabled",
+                                                          "disabled        enabled")
+    findings = _findings(probe.expand(_replace_section(_hardened(), "unit-files", broken)), ctx)
+    assert findings["A2-ctrlaltdel"].status is Status.FAIL
+    assert findings["A6-tmp"].status is Status.FAIL
