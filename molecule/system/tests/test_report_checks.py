@@ -15,8 +15,6 @@ CONTAINER = "a container shares this machine's kernel: the role writes the sysct
 WAIVERS = {
     "A2": CONTAINER,
     "A2-accept-ra": CONTAINER,
-    "A2-ctrlaltdel": "a container has no ctrl-alt-del.target to mask",
-    "A6-tmp": "the container engine mounts /tmp; tmp.mount cannot be enabled in a container",
     "B35": "this scenario's admin has no TOTP secret; the access scenario converges and "
            "tests the second factor",
     "D9": "the lab has no internet access: ClamAV cannot download signature updates",
