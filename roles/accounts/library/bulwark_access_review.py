@@ -100,9 +100,14 @@ KEY_RE = re.compile(
 ALIAS_RE = re.compile(r"^(User_Alias|Runas_Alias|Host_Alias|Cmnd_Alias|Cmd_Alias)\s")
 
 
-def fingerprint(blob: str) -> str:
-    digest = hashlib.sha256(base64.b64decode(blob)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+def fingerprint(blob: str) -> str | None:
+    """ssh-keygen's SHA256 fingerprint; None for a blob that is not base64 (sshd ignores
+    such a line, but the review still lists it: someone put it there)."""
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except ValueError:  # binascii.Error: bad padding or characters
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("=")
 
 
 def parse_keys(text: str) -> list[dict[str, str]]:
@@ -235,12 +240,15 @@ def review(params: dict[str, Any]) -> dict[str, Any]:
             except OSError:
                 continue
             for key in parse_keys(text):
+                found = fingerprint(key["blob"])
                 keys.append({"file": path, "type": key["type"],
-                             "fingerprint": fingerprint(key["blob"]),
+                             "fingerprint": found or "unreadable (not base64)",
+                             "usable": found is not None,
                              "comment": key["comment"],
                              "declared": key["blob"] in declared_blobs})
         shell_ok = entry.pw_shell not in NOLOGIN_SHELLS
-        can_log_in = shell_ok and not expired and (state in ("usable", "empty") or bool(keys))
+        usable_keys = any(k["usable"] for k in keys)
+        can_log_in = shell_ok and not expired and (state in ("usable", "empty") or usable_keys)
         human = entry.pw_uid == 0 or (entry.pw_uid >= params["uid_min"] and entry.pw_uid != 65534)
         if not (can_log_in or keys or human or name in admins or name in departed):
             continue
@@ -305,7 +313,10 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    document = review(module.params)
+    try:
+        document = review(module.params)
+    except (OSError, ValueError, KeyError) as exc:  # one line for the report, not a traceback
+        module.fail_json(msg=f"access review failed: {exc.__class__.__name__}: {exc}")
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     path = module.params["path"]
     try:

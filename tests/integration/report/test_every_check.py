@@ -116,7 +116,11 @@ PLANTS: dict[str, str] = {
     "E7-runlog": "chmod 0666 /var/lib/bulwark/runs.jsonl",
     "E7-auth-log": "chmod 0644 /var/log/auth.log",
     "F2-retention": "sed -i 's/^  yearly: .*/  yearly: 0/' /etc/bulwark/backup.yml",
+    "B32b": "true",  # the B27 plant's sudoers rule, declared by nobody
+    "B20b": "true",  # e-plain (B27, C13-keys) declared departed in the inventory: DEPARTED
 }
+# Planted in the inventory, not on the host: a person who left still has an account.
+DEPARTED = "bulwark_accounts_departed: [e-plain]\n"
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +180,8 @@ def test_every_check_fails_when_broken_and_passes_when_hardened(
     planted_proc = subprocess.run(["podman", "exec", SITE, "bash", "-c", script],
                                   capture_output=True, text=True, timeout=300)
     assert "plant " not in planted_proc.stderr, planted_proc.stderr
+    (site_inventory / "host_vars").mkdir(exist_ok=True)
+    (site_inventory / "host_vars" / f"{SITE}.yml").write_text(DEPARTED)
     planted_doc = _report(site_inventory / "hosts.yml", out)
     planted = _statuses(planted_doc, SITE)
     still_passing = {c: f"{planted[c]}: {_evidence(planted_doc, SITE, c)}" for c in PLANTS
