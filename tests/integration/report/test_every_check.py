@@ -24,16 +24,10 @@ from bulwark.report.controls import REGISTRY
 from tests.fixtures import sitehost
 from tests.fixtures.labhosts import LabHost, write_inventory
 
-# Provisioning e-site runs the whole site.yml, backups and a drill: far more than the ~5 min
-# `make test` (~56 of its 60 min used) can spare — on 2026-12-06, at a load of 16-35 on this
-# 2-core machine, site.yml alone ran over 45 min without finishing — so it runs on its own
-# (`make test-evidence`); the unit suite proves every check FAILs on captured evidence. Not yet
-# seen green end to end. Checked by hand with the same PLANTS on 2026-12-06: every check that
-# does not FAIL on the neglected image has a plant here or is in CANNOT_FAIL_IN_LAB; 20 plants
-# on a base-image host, 12 on a host with only firewall.yml + backups + a drill, and C12 after
-# ssh.yml each turned their check from PASS (F6: NOT_APPLICABLE) to FAIL. Not seen: the D2, A3
-# and E7-auth-log plants (they need the patching, intrusion and logging roles) and the
-# all-PASS run on a whole-site.yml host.
+# Provisioning e-site runs the whole site.yml, backups and a drill: about 7 minutes on a quiet
+# 2-core machine (2026-12-06: `make test-evidence` passed in 10 min), much longer under load,
+# more than `make test` (~52 of its 60 min used) can spare, so it runs on its own
+# (`make test-evidence`); the unit suite proves every check FAILs on captured evidence.
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.lab,
@@ -50,7 +44,6 @@ CANNOT_FAIL_IN_LAB = {
     "E3": "auditd: NOT_APPLICABLE in a container",
     "E8": "audit rules: NOT_APPLICABLE in a container",
     "E13-audit": "audit rules: NOT_APPLICABLE in a container",
-    "D1": "needs a pending Debian security update; the lab's mirror state cannot be planted",
 }
 # What the hardened lab host honestly fails, with the reason (its PASS is unit-tested).
 LAB_GAPS = {
@@ -62,6 +55,17 @@ LAB_GAPS = {
     "B35": "the lab admin has no TOTP secret (the access scenario tests the second factor)",
 }
 
+# D1: a pending security update, made real: one installed package that the security suite
+# updated goes back to the version in bookworm main (apt now has a security update to apply).
+_D1_DOWNGRADE = """
+for p in $(sed -n 's/^Package: //p' /var/lib/apt/lists/*security*_Packages | sort -u); do
+  dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || continue
+  v=$(apt-cache madison "$p" | awk -F'|' '$3 !~ /security/ {gsub(/ /, "", $2); print $2; exit}')
+  [ -n "$v" ] && [ "$v" != "$(dpkg-query -W -f '${Version}' "$p")" ] || continue
+  apt-get install -y -q --allow-downgrades --no-remove "$p=$v" >/dev/null 2>&1 && exit 0
+done
+exit 1
+"""
 _HASH = "python3 -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.{m}))' {pw}"
 # check id -> root shell command on the hardened host that breaks exactly that control.
 PLANTS: dict[str, str] = {
@@ -117,6 +121,7 @@ PLANTS: dict[str, str] = {
     "E7-auth-log": "chmod 0644 /var/log/auth.log",
     "F2-retention": "sed -i 's/^  yearly: .*/  yearly: 0/' /etc/bulwark/backup.yml",
     "B32b": "true",  # the B27 plant's sudoers rule, declared by nobody
+    "D1": _D1_DOWNGRADE,
     "B20b": "true",  # e-plain (B27, C13-keys) declared departed in the inventory: DEPARTED
 }
 # Planted in the inventory, not on the host: a person who left still has an account.
