@@ -81,7 +81,8 @@ section "unit-files"
 systemctl list-unit-files --full --no-legend --no-pager --type=timer,service,target,mount 2>&1
 section "stat"
 stat -c '%n %a %U %G' /etc/shadow /etc/gshadow /etc/passwd /etc/group /etc/sudoers \
-  /etc/ssh/sshd_config /etc/crontab /etc/bulwark /etc/bulwark/* /var/lib/bulwark \
+  /etc/ssh/sshd_config /etc/crontab /etc/bulwark /etc/bulwark/* /etc/bulwark/credentials/* \
+  /var/lib/bulwark \
   /var/lib/bulwark/* /etc/ssh/ssh_host_*_key /root /var/log/bulwark \
   /var/lib/aide/aide.db /var/lib/aide/aide.db.gz /etc/cron.allow /etc/at.allow \
   /var/lib/bulwark/accounts/weak-passwords.json /etc/cron.d /var/log/auth.log \

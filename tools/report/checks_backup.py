@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bulwark.backup import credentials
 from bulwark.report import facts, probe
 from bulwark.report.checks_system import timer_check
 from bulwark.report.controls import (
@@ -200,6 +201,14 @@ def check_run_log(ev: dict[str, Any], ctx: Context) -> Finding:
 def _secret_problems(ev: dict[str, Any], path: str | None, what: str) -> list[str]:
     if not path:
         return []
+    if credentials.is_reference(path):
+        # A systemd credential (bulwark_backup_agent_secrets: systemd-creds): what is on disk
+        # is <config dir>/credentials/NAME.cred, encrypted; systemd decrypts it for the unit.
+        name = path.rsplit("/", 1)[-1]
+        found = [p for p in probe.stats(ev) if p.endswith(f"/credentials/{name}.cred")]
+        if not found:
+            return [f"{what} {path}: no encrypted credential {name}.cred on the host"]
+        what, path = f"{what} (encrypted credential)", found[0]
     st = probe.stats(ev).get(path)
     if st is None:
         return [f"{what} {path} missing"]

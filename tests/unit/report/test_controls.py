@@ -361,3 +361,35 @@ def test_masked_ctrl_alt_del_and_enabled_tmp_mount_pass(ctx: Context) -> None:
     findings = _findings(probe.expand(_replace_section(_hardened(), "unit-files", broken)), ctx)
     assert findings["A2-ctrlaltdel"].status is Status.FAIL
     assert findings["A6-tmp"].status is Status.FAIL
+
+
+def _with_credentials(cred_mode: str | None) -> dict[str, Any]:
+    """The hardened evidence as bulwark_backup_agent_secrets: systemd-creds leaves it: the
+    config names ${CREDENTIALS_DIRECTORY}/…, the secrets are NAME.cred files (or missing)."""
+    raw = load("hardened")
+    text = raw["probe"].replace("\r\n", "\n")
+    text = _swap(text, "password_file: /etc/bulwark/restic.pass",
+                 "password_file: ${CREDENTIALS_DIRECTORY}/restic.pass")
+    text = _swap(text, "env_file: /etc/bulwark/offsite.env",
+                 "env_file: ${CREDENTIALS_DIRECTORY}/offsite.env")
+    text = _swap(text, "/etc/bulwark/offsite.env 600 root root\n", "")
+    creds = "" if cred_mode is None else (
+        f"/etc/bulwark/credentials/restic.pass.cred {cred_mode} root root\n"
+        f"/etc/bulwark/credentials/offsite.env.cred {cred_mode} root root\n")
+    text = _swap(text, "/etc/bulwark/restic.pass 600 root root\n", creds)
+    raw["probe"] = text
+    return raw
+
+
+def test_secrets_kept_as_systemd_credentials_are_checked_on_their_cred_files(
+        ctx: Context) -> None:
+    findings = _findings(_with_credentials("600"), ctx)
+    assert findings["F7"].status is Status.PASS, findings["F7"]
+    assert findings["G3"].status is Status.PASS, findings["G3"]
+    open_ = _findings(_with_credentials("644"), ctx)
+    assert open_["F7"].status is Status.FAIL
+    assert "restic.pass.cred mode 0644" in open_["F7"].evidence
+    assert open_["G3"].status is Status.FAIL
+    missing = _findings(_with_credentials(None), ctx)
+    assert missing["F7"].status is Status.FAIL
+    assert "no encrypted credential restic.pass.cred" in missing["F7"].evidence
