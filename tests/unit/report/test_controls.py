@@ -393,3 +393,5 @@ def test_secrets_kept_as_systemd_credentials_are_checked_on_their_cred_files(
     missing = _findings(_with_credentials(None), ctx)
     assert missing["F7"].status is Status.FAIL
     assert "no encrypted credential restic.pass.cred" in missing["F7"].evidence
+    assert missing["G3"].status is Status.FAIL
+    assert "no encrypted credential offsite.env.cred" in missing["G3"].evidence
