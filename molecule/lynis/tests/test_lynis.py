@@ -67,3 +67,10 @@ def test_admin_still_logs_in_with_key_and_sudo(host):
         assert stdout.read().decode().strip() == "0"
     finally:
         client.close()
+
+
+def test_admin_home_is_private(host):
+    # HOME-9304: the accounts role's bulwark_accounts_home_mode (B27), for the admin it created
+    # and for accounts useradd creates later.
+    assert host.file("/home/ops").mode == 0o750
+    assert "HOME_MODE\t0750" in host.file("/etc/login.defs").content_string.splitlines()
