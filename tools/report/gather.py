@@ -26,6 +26,7 @@ DEFAULT_PLAYBOOK = REPO_ROOT / "playbooks" / "evidence.yml"
 # Host names may contain spaces: the name is everything before the padded " : ok=".
 _RECAP = re.compile(r"^(\S.*?)\s*:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)",
                     re.M)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _UNREACHABLE = re.compile(r"^fatal: \[(.+?)\]: UNREACHABLE! =>(.*(?:\n\s+.*)*)", re.M)
 
 
@@ -74,12 +75,14 @@ def gather(inventory: Path, limit: str | None, workdir: Path,
     env = dict(os.environ)
     if "ANSIBLE_CONFIG" not in env and not Path("ansible.cfg").exists():
         env["ANSIBLE_CONFIG"] = str(REPO_ROOT / "ansible.cfg")
-    env.setdefault("ANSIBLE_NOCOLOR", "1")
+    # The recap below is parsed: no colour, whatever the caller's environment asks for (Molecule
+    # exports ANSIBLE_FORCE_COLOR=1, which used to make every host's evidence "not gathered").
+    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise GatherError(f"evidence playbook did not finish within {timeout:g}s") from exc
-    log = proc.stdout + proc.stderr
+    log = _ANSI.sub("", proc.stdout + proc.stderr)
     evidence, problems = {}, {}
     files = {p.name: p for p in evidence_dir.glob("*.json")}
     reasons = {host: _reason(detail) for host, detail in _UNREACHABLE.findall(log)}

@@ -8,9 +8,12 @@ import shlex
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import paramiko
 import pytest
+
+from tests.fixtures.molecule_host import scenario_host
 
 REPO = Path(__file__).resolve().parents[3]
 SSH_PORT = 2301  # published 127.0.0.1:2301 -> container :22
@@ -24,6 +27,12 @@ TOTP_SECRETS = {
     SECADMIN: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
     AUDITOR: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U",
 }
+
+
+@pytest.fixture(scope="session")
+def host() -> Any:
+    """podman exec into the instance: one process per command, not one ansible run."""
+    return scenario_host()
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import testinfra
-from sshprobe import CONTAINER, load_credentials
+from sshprobe import load_credentials
+
+from tests.fixtures.molecule_host import scenario_host
 
 
 @pytest.fixture(scope="session")
 def host() -> Any:
-    """podman exec straight into the scenario container: one process per command instead of
-    one ansible run, which keeps the many small checks below fast."""
-    return testinfra.get_host(f"podman://{CONTAINER}")
+    """podman exec into the instance: one process per command, not one ansible run."""
+    return scenario_host()
 
 
 @pytest.fixture(scope="session")

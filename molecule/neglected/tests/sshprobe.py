@@ -14,8 +14,6 @@ CREDENTIALS_FILE = REPO / "tools" / "data" / "default_credentials.yml"
 SSH_HOST = "127.0.0.1"
 SSH_PORT = 2311
 ADMIN = "ops"
-# platforms[0].name in molecule.yml
-CONTAINER = "neglected-host1"
 
 
 def load_credentials() -> dict[str, Any]:

@@ -42,3 +42,28 @@ def test_recap_with_spaces_is_unreachable_with_the_reason(tmp_path: Path,
     assert got.evidence == {"../../x/evil": {"probe": ""}}
     assert got.problems["web 01"].startswith("host unreachable over SSH (Failed to connect")
     assert not list(tmp_path.parent.glob("x"))
+
+
+def test_a_coloured_recap_still_names_the_hosts(tmp_path: Path, monkeypatch) -> None:
+    # Molecule exports ANSIBLE_FORCE_COLOR=1: the play must run without colour, and a recap
+    # that has colour anyway is still read.
+    monkeypatch.setenv("ANSIBLE_FORCE_COLOR", "1")
+    seen: dict[str, str] = {}
+
+    class Proc:
+        returncode, stderr = 0, ""
+        stdout = ("PLAY RECAP ****\n\x1b[0;32mweb1\x1b[0m   : \x1b[0;32mok=6   \x1b[0m "
+                  "changed=0    unreachable=0    failed=0    skipped=0\n")
+
+    def run(argv: list[str], **kw: object) -> Proc:
+        seen.update(kw["env"])  # type: ignore[arg-type]
+        directory = Path(json.loads(argv[argv.index("-e") + 1])["bulwark_evidence_dir"])
+        (directory / gather.evidence_file_name("web1")).write_text('{"probe": ""}')
+        return Proc()
+
+    monkeypatch.setattr(gather.subprocess, "run", run)
+    playbook = tmp_path / "p.yml"
+    playbook.write_text("---\n")
+    got = gather.gather(tmp_path / "inv", None, tmp_path, playbook)
+    assert got.evidence == {"web1": {"probe": ""}} and not got.problems
+    assert seen["ANSIBLE_FORCE_COLOR"] == "0" and seen["ANSIBLE_NOCOLOR"] == "1"
