@@ -333,12 +333,15 @@ def _sshd(ev: dict[str, Any]) -> dict[str, dict[str, str] | None]:
     return probe.sshd_per_user(ev)
 
 
-def _second_factor_only(settings: dict[str, str]) -> bool:
-    """keyboard-interactive is asked only after a key (B35 TOTP: AuthenticationMethods
-    publickey,keyboard-interactive:pam), so it cannot replace the key (C12 still key-based)."""
+def _key_always_required(settings: dict[str, str]) -> bool:
+    """Every AuthenticationMethods list includes publickey: keyboard-interactive can only come
+    after a key (B35 TOTP: publickey,keyboard-interactive:pam), or is not offered at all (an
+    MFA-exempt admin's Match block: publickey), so it cannot replace the key and the account
+    stays key-based (C12). PasswordAuthentication yes stays a FAIL whatever the methods say:
+    nothing in Bulwark's design turns it on, so it is drift."""
     methods = (settings.get("authenticationmethods") or "any").split()
-    return all({"publickey", "keyboard-interactive"} <= {x.split(":")[0] for x in m.split(",")}
-               for m in methods) and "any" not in methods
+    return "any" not in methods and all(
+        "publickey" in {x.split(":")[0] for x in m.split(",")} for m in methods)
 
 
 def _sshd_user_check(ev: dict[str, Any], want: dict[str, set[str]], users: list[str] | None,
@@ -356,7 +359,7 @@ def _sshd_user_check(ev: dict[str, Any], want: dict[str, set[str]], users: list[
             continue
         bad = [f"{k} {settings.get(k)}" for k, good in want.items()
                if settings.get(k) not in good
-               and not (k == "kbdinteractiveauthentication" and _second_factor_only(settings))]
+               and not (k == "kbdinteractiveauthentication" and _key_always_required(settings))]
         if bad:
             problems.append(f"user={user}: {', '.join(bad)}")
     return verdict(problems, f"{what} for {len(per_user)} accounts "

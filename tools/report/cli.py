@@ -38,8 +38,9 @@ EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 @click.option("--waivers", "waivers_file", type=click.Path(path_type=Path), default=None,
               help="YAML list of {control, hosts, reason, approved_by, expires}.")
 @click.option("--roles", "roles", default=None,
-              help="Only the checks of these roles (comma-separated), e.g. for a Molecule "
-                   "scenario's verify step; policy controls without a check are not listed.")
+              help="Only the checks whose implementing roles are all among these (comma-"
+                   "separated), e.g. for a Molecule scenario's verify step; policy controls "
+                   "without a check are not listed.")
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write JUnit XML (one testcase per host × check).")
 def report(inventory: Path, limit: str | None, out_dir: Path, playbook: Path,

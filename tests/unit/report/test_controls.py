@@ -246,12 +246,52 @@ def test_machine_level_checks_fail_on_a_machine_without_them(ctx: Context, contr
     assert finding.status is Status.FAIL, finding
 
 
+MACHINE_LEVEL = ["A9b", "A3-acct", "E3", "E8", "E13-audit"]
+_RULES = ("-w /etc/sudoers -p wa -k sudoers\n-w /etc/ssh/sshd_config -p wa -k sshd\n"
+          "-w /etc/nftables.conf -p wa -k firewall\n-a always,exit -F arch=b64 -S execve "
+          "-F euid=0 -F auid>=1000 -F auid!=unset -k rootcmd\n")
+
+
+def _container_with_the_roles_share() -> dict[str, Any]:
+    """The neglected container after the roles' share of the machine-level controls: auditd,
+    acct and usbguard installed, acct and usbguard enabled, the audit rules in rules.d."""
+    ev = load("neglected")
+    text = ev["probe"].replace("### packages\n", "### packages\nacct\nauditd\nusbguard\n")
+    text = text.replace("### unit-files\n", "### unit-files\nacct.service  enabled  enabled\n"
+                        "usbguard.service  enabled  enabled\n")
+    ev["probe"] = text + f"\n### file /etc/audit/rules.d/bulwark.rules\n{_RULES}"
+    return ev
+
+
+@pytest.mark.parametrize("control", MACHINE_LEVEL)
+def test_machine_level_checks_in_a_container(ctx: Context, control: str) -> None:
+    # The neglected container has none of it: FAIL, even though it cannot run there.
+    assert _findings(load("neglected"), ctx)[control].status is Status.FAIL
+    # The role's share done: NOT_APPLICABLE (the kernel or USB bus belongs to the machine).
+    finding = _findings(_container_with_the_roles_share(), ctx)[control]
+    assert finding.status is Status.NOT_APPLICABLE and "container" in finding.evidence, finding
+    # One piece of that share undone: FAIL again, naming it.
+    ev = _container_with_the_roles_share()
+    broken = {"A9b": ("usbguard.service  enabled", "usbguard.service  disabled"),
+              "A3-acct": ("acct.service  enabled", "acct.service  masked"),
+              "E3": ("### packages\nacct\nauditd\n", "### packages\nacct\n"),
+              "E8": ("-w /etc/sudoers -p wa -k sudoers\n", ""),
+              "E13-audit": ("-F auid>=1000", "")}[control]
+    ev["probe"] = _swap(ev["probe"], *broken)
+    finding = _findings(ev, ctx)[control]
+    assert finding.status is Status.FAIL, finding
+
+
 def test_checks_of_a_role_for_molecule_verify() -> None:
     from bulwark.report.controls import for_roles
 
     ssh = {c.id for c in for_roles({"ssh"})}
     assert {"C12", "C12-root", "G5", "C13"} <= ssh and "F2" not in ssh
     assert "F28" in {c.id for c in for_roles({"backup_agent"})}
+    # A check needs every role it names: one that also needs the firewall is not ssh's alone.
+    both = {c.id for c in REGISTRY if c.roles == {"ssh", "firewall"}}
+    assert both and not both & ssh
+    assert both <= {c.id for c in for_roles({"ssh", "firewall"})}
     with pytest.raises(ValueError, match="unknown role"):
         for_roles({"nosuchrole"})
 

@@ -221,3 +221,26 @@ def test_c12_accepts_keyboard_interactive_only_as_the_second_factor(ctx: Context
                                       "kbdinteractiveauthentication yes")
     status, evidence = _finding(ev, ctx, "C12")
     assert status is Status.FAIL and "user=ops: kbdinteractiveauthentication yes" in evidence
+
+
+def test_c12_accepts_an_exempt_admins_key_alone_with_keyboard_interactive_on(ctx: Context) -> None:
+    # The MFA-exempt admin seen from an exempt source: the Match block says AuthenticationMethods
+    # publickey while KbdInteractiveAuthentication stays yes globally (for the others' TOTP).
+    ev = _hardened()
+    ev["probe"] = re.sub(r"(?m)^authenticationmethods .*$", "authenticationmethods publickey",
+                         ev["probe"])
+    ev["probe"] = ev["probe"].replace("kbdinteractiveauthentication no",
+                                      "kbdinteractiveauthentication yes")
+    assert _finding(ev, ctx, "C12")[0] is Status.PASS
+    # keyboard-interactive as an alternative to the key (a list without publickey) is not.
+    ev = _hardened()
+    ev["probe"] = re.sub(r"(?m)^authenticationmethods .*$",
+                         "authenticationmethods publickey keyboard-interactive", ev["probe"])
+    ev["probe"] = ev["probe"].replace("kbdinteractiveauthentication no",
+                                      "kbdinteractiveauthentication yes")
+    status, evidence = _finding(ev, ctx, "C12")
+    assert status is Status.FAIL and "kbdinteractiveauthentication yes" in evidence
+    # PasswordAuthentication yes is drift even behind AuthenticationMethods publickey.
+    ev = _hardened()
+    ev["probe"] = ev["probe"].replace("passwordauthentication no", "passwordauthentication yes")
+    assert _finding(ev, ctx, "C12")[0] is Status.FAIL
