@@ -16,7 +16,7 @@ section "container"
 emit /etc/login.defs /etc/security/pwquality.conf /etc/security/faillock.conf \
   /etc/pam.d/common-auth /etc/pam.d/common-password /etc/pam.d/sshd \
   /etc/systemd/journald.conf /etc/modprobe.d/bulwark-blacklist.conf \
-  /etc/sysctl.d/90-bulwark.conf /etc/audit/auditd.conf \
+  /etc/sysctl.d/90-bulwark.conf /etc/audit/auditd.conf /etc/audit/rules.d/*.rules \
   /etc/security/pwquality.conf.d/*.conf /etc/systemd/journald.conf.d/*.conf \
   /etc/bulwark/*.yml /etc/bulwark/*.yaml
 for d in $state_dirs; do

@@ -26,6 +26,23 @@ def _container(ev: dict[str, Any]) -> bool:
     return facts.flag(ev, "container")
 
 
+def _container_configured(ev: dict[str, Any], package: str, unit: str | None,
+                          why: str) -> Finding:
+    """In a container, what belongs to the machine's kernel or bus cannot run, so its check is
+    NOT_APPLICABLE, but only once the role did its share: the package is installed and (for
+    `unit`) enabled for a boot on a real machine. A host that skipped that FAILs, container
+    or not."""
+    if not probe.has_probe(ev):
+        return _NO_PROBE
+    if package not in probe.packages(ev):
+        return fail(f"{package} not installed")
+    state = probe.unit_files(ev).get(unit, "absent") if unit else "enabled"
+    if unit and state not in ("enabled", "enabled-runtime"):
+        return fail(f"{unit} {state}: it would not start on a real boot either")
+    return na(f"host is a container: {why} ({package} installed"
+              f"{f', {unit} enabled' if unit else ''})")
+
+
 def timer_check(ev: dict[str, Any], unit: str, what: str) -> Finding:
     """A timer is enabled and has a next elapse: the job will really run."""
     if not probe.has_probe(ev):
@@ -307,7 +324,8 @@ def check_usb_storage(ev: dict[str, Any], ctx: Context) -> Finding:
 @control("A9b", "New USB devices are blocked (USBGuard)", by="role baseline (usbguard)")
 def check_usbguard(ev: dict[str, Any], ctx: Context) -> Finding:
     if _container(ev):
-        return na("host is a container: it has no USB bus (USBGuard runs on the machine)")
+        return _container_configured(ev, "usbguard", "usbguard.service",
+                                     "it has no USB bus (USBGuard runs on the machine)")
     return _service_running(ev, "usbguard")
 
 
@@ -319,7 +337,8 @@ def check_sysstat(ev: dict[str, Any], ctx: Context) -> Finding:
 @control("A3-acct", "Process accounting records every command (acct)", by="role intrusion")
 def check_acct(ev: dict[str, Any], ctx: Context) -> Finding:
     if _container(ev):
-        return na("host is a container: process accounting belongs to the machine's kernel")
+        return _container_configured(ev, "acct", "acct.service",
+                                     "process accounting belongs to the machine's kernel")
     return _service_running(ev, "acct")
 
 
@@ -380,19 +399,31 @@ def check_logrotate(ev: dict[str, Any], ctx: Context) -> Finding:
 
 @control("E3", "Audit trail of access and operations (auditd running)", by="role audit")
 def check_auditd(ev: dict[str, Any], ctx: Context) -> Finding:
-    state = facts.service_active(ev, "auditd")
     if _container(ev):
-        return na(f"host is a container: the kernel audit log belongs to the machine "
-                  f"({state or 'auditd not installed'})")
+        # The audit role keeps auditd disabled in a container (it could only fail there).
+        return _container_configured(ev, "auditd", None,
+                                     "the kernel audit log belongs to the machine")
     return _service_running(ev, "auditd")
 
 
+_AUDIT_RULES_D = "/etc/audit/rules.d/"
+
+
 def _audit_rules(ev: dict[str, Any], needles: tuple[str, ...], what: str) -> Finding:
-    if _container(ev):
-        return na("host is a container: the kernel audit rules belong to the machine")
-    rules = probe.section(ev, "audit-rules")
     if not probe.has_probe(ev):
         return _NO_PROBE
+    if _container(ev):
+        # The kernel's rules belong to the machine; what a boot would load (augenrules reads
+        # rules.d) is still this host's, and must be there.
+        files = ev.get("files") or {}
+        rules = "\n".join(text for path, text in sorted(files.items())
+                          if path.startswith(_AUDIT_RULES_D) and path.endswith(".rules"))
+        missing = [n for n in needles if n not in rules]
+        if missing:
+            return fail(f"{_AUDIT_RULES_D}*.rules lack {', '.join(missing)} ({what})")
+        return na(f"host is a container: the kernel audit rules belong to the machine "
+                  f"({_AUDIT_RULES_D} has {', '.join(needles)})")
+    rules = probe.section(ev, "audit-rules")
     missing = [n for n in needles if n not in rules]
     return fail(f"audit rules lack {', '.join(missing)} ({what})") if missing else ok(
         f"audit rules watch {', '.join(needles)}")

@@ -36,15 +36,6 @@ pytestmark = [
 ]
 
 SITE = "e-site"
-# Checks no container in the lab can fail, with the reason (their FAIL is unit-tested with
-# evidence from a non-container host: tests/unit/report/test_controls.py).
-CANNOT_FAIL_IN_LAB = {
-    "A9b": "USBGuard: NOT_APPLICABLE in a container",
-    "A3-acct": "process accounting: NOT_APPLICABLE in a container",
-    "E3": "auditd: NOT_APPLICABLE in a container",
-    "E8": "audit rules: NOT_APPLICABLE in a container",
-    "E13-audit": "audit rules: NOT_APPLICABLE in a container",
-}
 # What the hardened lab host honestly fails, with the reason (its PASS is unit-tested).
 LAB_GAPS = {
     "D9": "no internet: freshclam cannot fetch signatures (waived in the lab inventory)",
@@ -123,6 +114,13 @@ PLANTS: dict[str, str] = {
     "B32b": "true",  # the B27 plant's sudoers rule, declared by nobody
     "D1": _D1_DOWNGRADE,
     "B20b": "true",  # e-plain (B27, C13-keys) declared departed in the inventory: DEPARTED
+    # Machine-level controls: NOT_APPLICABLE in a container once the role did its share
+    # (installed, enabled for a real boot, rules in rules.d); undoing that share FAILs.
+    "A9b": "systemctl disable usbguard.service",
+    "A3-acct": "systemctl disable acct.service",
+    "E8": "sed -i '\\|^-w /etc/sudoers|d' /etc/audit/rules.d/bulwark.rules",
+    "E13-audit": "sed -i '/auid>=1000/d' /etc/audit/rules.d/bulwark.rules",
+    "E3": "dpkg --remove auditd",
 }
 # Planted in the inventory, not on the host: a person who left still has an account.
 DEPARTED = "bulwark_accounts_departed: [e-plain]\n"
@@ -200,4 +198,4 @@ def test_every_check_fails_when_broken_and_passes_when_hardened(
     never_failed = sorted(c for c in checks
                           if neglected.get(c) != "FAIL" and planted.get(c) != "FAIL")
     print(f"\nchecks never seen failing: {never_failed}")
-    assert set(never_failed) <= set(CANNOT_FAIL_IN_LAB), never_failed
+    assert never_failed == [], never_failed
