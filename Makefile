@@ -123,7 +123,7 @@ bench: deps venv ## Benchmarks (not part of make test): writes bench/RESULTS.md
 
 lint: venv ## ansible-lint (production profile) and ruff
 	$(BIN)/ansible-lint --profile production playbooks roles
-	$(BIN)/ruff check tools backup tests
+	$(BIN)/ruff check tools backup tests molecule bench
 
 clean: ## Remove caches (keeps .venv and images)
 	rm -rf .pytest_cache .ruff_cache reports
