@@ -65,8 +65,9 @@ def test_secrets_are_encrypted_credentials_and_no_plaintext_is_left(host):
             assert not host.file(stale).exists, stale
         # The project's own tree (the pull agent's repository and checkout, test_pull_agent's
         # clone in /tmp/work when verify runs again) holds the lab values as text; the
-        # journal and .ansible hold this test's own commands (testinfra runs them through
-        # Ansible). The bulwark units' journal is checked in test_excluded_and_secret_….
+        # journal and .ansible hold the commands of this scenario's own plays and tests (the
+        # values are test fixtures there). The bulwark units' journal is checked in
+        # test_excluded_and_secret_….
         found = host.run(f"grep -rlsF --exclude-dir=bulwark.git --exclude-dir=checkout "
                          f"--exclude-dir=work "
                          f"--exclude-dir=journal --exclude-dir=.ansible "
