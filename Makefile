@@ -99,7 +99,7 @@ test-unit: venv ## Fast Python unit tests
 	$(BIN)/pytest -q tests/unit
 
 test-integration: deps venv ## Integration tests: real restic, moto S3, PostgreSQL, sshd, lab
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q --durations=20 tests/integration
 
 test-evidence: deps venv lab-image ## Every report check against a neglected and a site.yml-hardened host with planted violations (long)
 	BULWARK_EVERY_CHECK=1 $(BIN)/pytest -q -s tests/integration/report/test_every_check.py

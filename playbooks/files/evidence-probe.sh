@@ -45,6 +45,8 @@ section "clamav"
 stat -c '%Y' /var/lib/clamav/daily.* 2>/dev/null | sort -n | tail -n 1
 section "journal"
 [ -d /var/log/journal ] && echo present
+section "dev-log"
+[ -e /dev/log ] && echo present || echo missing
 
 # Accounts to check per user: admins, root, every login account, and a name that is nobody's
 # (what sshd/sudo grant a non-admin). C12, C13, B27.

@@ -363,8 +363,11 @@ def check_rsyslog(ev: dict[str, Any], ctx: Context) -> Finding:
         return running
     logs = probe.section(ev, "logs").split()
     missing = [p for p in ("/var/log/auth.log", "/var/log/syslog") if p not in logs]
+    # Without /dev/log (a removed syslog daemon deletes it) sshd, sudo and PAM log nothing.
+    if probe.section(ev, "dev-log").strip() == "missing":
+        missing.append("/dev/log (local programs cannot log)")
     return fail(f"{running.evidence}; missing {', '.join(missing)}") if missing else ok(
-        f"{running.evidence}; auth.log and syslog present")
+        f"{running.evidence}; auth.log, syslog and /dev/log present")
 
 
 @control("E24", "Journal retention bounded (MaxRetentionSec set; policy gives no period)",

@@ -120,7 +120,10 @@ PLANTS: dict[str, str] = {
     "A3-acct": "systemctl disable acct.service",
     "E8": "sed -i '\\|^-w /etc/sudoers|d' /etc/audit/rules.d/bulwark.rules",
     "E13-audit": "sed -i '/auid>=1000/d' /etc/audit/rules.d/bulwark.rules",
-    "E3": "dpkg --remove auditd",
+    "E3": "dpkg --remove audispd-plugins auditd",
+    # What removing a syslog daemon did to every neglected host before the logging role
+    # put the link back: nothing local can log.
+    "E1-rsyslog": "rm -f /dev/log",
 }
 # Planted in the inventory, not on the host: a person who left still has an account.
 DEPARTED = "bulwark_accounts_departed: [e-plain]\n"

@@ -435,3 +435,17 @@ def test_secrets_kept_as_systemd_credentials_are_checked_on_their_cred_files(
     assert "no encrypted credential restic.pass.cred" in missing["F7"].evidence
     assert missing["G3"].status is Status.FAIL
     assert "no encrypted credential offsite.env.cred" in missing["G3"].evidence
+
+
+def test_rsyslog_check_needs_the_local_log_socket(ctx: Context) -> None:
+    # rsyslog running with its files, as the logging role leaves it...
+    ev = load("hardened")
+    ev["services"] = dict(ev.get("services") or {}, **{"rsyslog.service": {
+        "name": "rsyslog.service", "state": "running", "status": "enabled"}})
+    ev["probe"] = _prepend(ev["probe"], "logs", "/var/log/auth.log /var/log/syslog")
+    good = dict(ev, probe=_prepend(ev["probe"], "dev-log", "present"))
+    assert _findings(good, ctx)["E1-rsyslog"].status is Status.PASS
+    # ...but /dev/log deleted by a removed syslog daemon: nothing local reaches it.
+    bad = dict(ev, probe=_prepend(ev["probe"], "dev-log", "missing"))
+    finding = _findings(bad, ctx)["E1-rsyslog"]
+    assert finding.status is Status.FAIL and "/dev/log" in finding.evidence, finding
