@@ -126,7 +126,7 @@ def check_drop_log(ev: dict[str, Any], ctx: Context) -> Finding:
 
 
 @control("C19", "New SSH connections are rate-limited per source (scan/guess throttling)",
-         by="role firewall (ssh rate, connlimit)")
+         by="role firewall (SSH rate limit, connlimit)")
 def check_ssh_rate(ev: dict[str, Any], ctx: Context) -> Finding:
     items, reason = _nft(ev)
     if items is None:

@@ -28,19 +28,21 @@ def _container(ev: dict[str, Any]) -> bool:
 
 def _container_configured(ev: dict[str, Any], package: str, unit: str | None,
                           why: str) -> Finding:
-    """In a container, what belongs to the machine's kernel or bus cannot run, so its check is
-    NOT_APPLICABLE, but only once the role did its share: the package is installed and (for
-    `unit`) enabled for a boot on a real machine. A host that skipped that FAILs, container
-    or not."""
+    """For a container: what belongs to the machine's kernel or bus cannot run there, so the
+    check is NOT_APPLICABLE, but only once the role did its share: `package` installed and,
+    when `unit` is given, that unit enabled for every boot (not `enabled-runtime`, which ends
+    with this one). A container where the role skipped that FAILs."""
     if not probe.has_probe(ev):
         return _NO_PROBE
     if package not in probe.packages(ev):
         return fail(f"{package} not installed")
-    state = probe.unit_files(ev).get(unit, "absent") if unit else "enabled"
-    if unit and state not in ("enabled", "enabled-runtime"):
-        return fail(f"{unit} {state}: it would not start on a real boot either")
-    return na(f"host is a container: {why} ({package} installed"
-              f"{f', {unit} enabled' if unit else ''})")
+    done = f"{package} installed"
+    if unit:
+        state = probe.unit_files(ev).get(unit, "absent")
+        if state != "enabled":
+            return fail(f"{unit} {state}: it would not start on a real boot either")
+        done += f", {unit} enabled"
+    return na(f"host is a container: {why} ({done})")
 
 
 def timer_check(ev: dict[str, Any], unit: str, what: str) -> Finding:
@@ -364,10 +366,11 @@ def check_rsyslog(ev: dict[str, Any], ctx: Context) -> Finding:
     logs = probe.section(ev, "logs").split()
     missing = [p for p in ("/var/log/auth.log", "/var/log/syslog") if p not in logs]
     # Without /dev/log (a removed syslog daemon deletes it) sshd, sudo and PAM log nothing.
-    if probe.section(ev, "dev-log").strip() == "missing":
+    dev_log = probe.section(ev, "dev-log").strip() or "not probed (older evidence)"
+    if dev_log == "missing":
         missing.append("/dev/log (local programs cannot log)")
     return fail(f"{running.evidence}; missing {', '.join(missing)}") if missing else ok(
-        f"{running.evidence}; auth.log, syslog and /dev/log present")
+        f"{running.evidence}; auth.log and syslog present; /dev/log {dev_log}")
 
 
 @control("E24", "Journal retention bounded (MaxRetentionSec set; policy gives no period)",
@@ -419,8 +422,9 @@ def _audit_rules(ev: dict[str, Any], needles: tuple[str, ...], what: str) -> Fin
         # The kernel's rules belong to the machine; what a boot would load (augenrules reads
         # rules.d) is still this host's, and must be there.
         files = ev.get("files") or {}
-        rules = "\n".join(text for path, text in sorted(files.items())
-                          if path.startswith(_AUDIT_RULES_D) and path.endswith(".rules"))
+        rules = "\n".join(line for path, text in sorted(files.items())
+                          if path.startswith(_AUDIT_RULES_D) and path.endswith(".rules")
+                          for line in text.splitlines() if not line.lstrip().startswith("#"))
         missing = [n for n in needles if n not in rules]
         if missing:
             return fail(f"{_AUDIT_RULES_D}*.rules lack {', '.join(missing)} ({what})")

@@ -88,9 +88,9 @@ REGISTRY: list[Control] = []
 
 def for_roles(roles: set[str]) -> list[Control]:
     """The checks whose implementing roles all are among `roles` (a check that needs the work
-    of a role outside them, e.g. ssh's second factor for the accounts role's admins, is left
-    out: a scenario that did not converge that role cannot pass it). Unknown role names:
-    ValueError naming them."""
+    of a role outside them, e.g. C20's listeners of the services role against the firewall
+    role's allowed ports, is left out: a scenario that did not converge that role cannot pass
+    it). Unknown role names: ValueError naming them."""
     unknown_roles = sorted(roles - set(ROLES))
     if unknown_roles:
         raise ValueError(f"unknown role(s): {', '.join(unknown_roles)} (roles: {', '.join(ROLES)})")

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bulwark.errors import BulwarkError
+from bulwark.report import probe
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PLAYBOOK = REPO_ROOT / "playbooks" / "evidence.yml"
 # Host names may contain spaces: the name is everything before the padded " : ok=".
 _RECAP = re.compile(r"^(\S.*?)\s*:\s+ok=\d+\s+changed=\d+\s+unreachable=(\d+)\s+failed=(\d+)",
                     re.M)
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _UNREACHABLE = re.compile(r"^fatal: \[(.+?)\]: UNREACHABLE! =>(.*(?:\n\s+.*)*)", re.M)
 
 
@@ -82,7 +82,7 @@ def gather(inventory: Path, limit: str | None, workdir: Path,
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise GatherError(f"evidence playbook did not finish within {timeout:g}s") from exc
-    log = _ANSI.sub("", proc.stdout + proc.stderr)
+    log = probe.ANSI_ESCAPES.sub("", proc.stdout + proc.stderr)
     evidence, problems = {}, {}
     files = {p.name: p for p in evidence_dir.glob("*.json")}
     reasons = {host: _reason(detail) for host, detail in _UNREACHABLE.findall(log)}

@@ -187,7 +187,8 @@ def journald(ev: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Terminal colour codes (a forced-colour Ansible or a PTY puts them in output).
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def expand(ev: dict[str, Any]) -> dict[str, Any]:
@@ -196,7 +197,7 @@ def expand(ev: dict[str, Any]) -> dict[str, Any]:
     if "probe" not in ev or ev.get("_expanded"):
         return ev
     # The script module's output comes through a pty: CRLF line ends, maybe colours.
-    ev["probe"] = _ANSI.sub("", str(ev.get("probe") or "")).replace("\r\n", "\n")
+    ev["probe"] = ANSI_ESCAPES.sub("", str(ev.get("probe") or "")).replace("\r\n", "\n")
     ev.pop("_sections", None)
     secs = sections(ev)
     files = {n[5:]: t + "\n" for n, t in secs.items() if n.startswith("file ")}

@@ -6,7 +6,7 @@ Three `bulwark report` runs against real containers:
    (or NOT_APPLICABLE), except the lab's known gaps (no internet: ClamAV signatures);
 3. e-site with one planted violation per check that the neglected image cannot show, plus the
    auditor's probes of issue 13: each planted check must turn FAIL.
-The test prints every check never seen failing; only the documented ones may remain.
+The test prints every check never seen failing; that list must be empty.
 """
 
 from __future__ import annotations

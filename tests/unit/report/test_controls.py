@@ -282,16 +282,30 @@ def test_machine_level_checks_in_a_container(ctx: Context, control: str) -> None
     assert finding.status is Status.FAIL, finding
 
 
+def test_a_commented_out_audit_rule_is_missing_in_a_container(ctx: Context) -> None:
+    ev = _container_with_the_roles_share()
+    ev["probe"] = _swap(ev["probe"], "-w /etc/sudoers -p wa", "# -w /etc/sudoers -p wa")
+    assert _findings(ev, ctx)["E8"].status is Status.FAIL
+    # enabled-runtime ends with this boot: not enabled for a real machine's next one.
+    ev = _container_with_the_roles_share()
+    ev["probe"] = _swap(ev["probe"], "acct.service  enabled", "acct.service  enabled-runtime")
+    assert _findings(ev, ctx)["A3-acct"].status is Status.FAIL
+
+
 def test_checks_of_a_role_for_molecule_verify() -> None:
     from bulwark.report.controls import for_roles
 
     ssh = {c.id for c in for_roles({"ssh"})}
     assert {"C12", "C12-root", "G5", "C13"} <= ssh and "F2" not in ssh
     assert "F28" in {c.id for c in for_roles({"backup_agent"})}
-    # A check needs every role it names: one that also needs the firewall is not ssh's alone.
-    both = {c.id for c in REGISTRY if c.roles == {"ssh", "firewall"}}
-    assert both and not both & ssh
-    assert both <= {c.id for c in for_roles({"ssh", "firewall"})}
+    # A check needs every role it names: C20 (listeners against allowed ports) is neither the
+    # services role's alone nor the firewall's.
+    assert {c.id for c in REGISTRY if c.roles == {"services", "firewall"}} == {"C20"}
+    assert "C20" not in {c.id for c in for_roles({"services"})} | {
+        c.id for c in for_roles({"firewall"})}
+    assert "C20" in {c.id for c in for_roles({"services", "firewall"})}
+    # SSH in a check's description is not the ssh role: C19 is the firewall's.
+    assert "C19" in {c.id for c in for_roles({"firewall"})}
     with pytest.raises(ValueError, match="unknown role"):
         for_roles({"nosuchrole"})
 
