@@ -93,6 +93,9 @@ def run_restore(
     try:
         with run_lock(config.state_dir, config.config_id, what="restore", wait=config.lock_wait):
             occupied = overwritten_paths(target_dir, includes or snapshot.paths)
+            # The record says what the restore found in place, so an auditor can tell a
+            # restore that overwrote files without a safety backup first (report check F17).
+            record.options["overwrites"] = len(occupied)
             if occupied:
                 outcome.safety_snapshot = _safety_backup(config, restic, repo, target_dir,
                                                          occupied, say, record)

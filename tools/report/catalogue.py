@@ -29,8 +29,6 @@ _REASONS: dict[str, str] = {
     "E24": "the policy states no log retention period (journald keeps 180 days, see E1)",
     "F10": "offline copies are a media process; Bulwark keeps offsite copies (F11)",
     "F14": "separation from primary data is checked as F13",
-    "F17": "enforced by `bulwark backup restore` itself (safety snapshot, tests/integration); "
-           "no standing host state to inspect",
     "F20": "pre-restore snapshots are kept by the retention code (--keep-tag pre-restore)",
     "G1": "application data encryption is outside Bulwark; backups: see F7",
     "G2": "application data encryption is outside Bulwark; backups: see F7",

@@ -175,6 +175,34 @@ def check_run_recorded(ev: dict[str, Any], ctx: Context) -> Finding:
     return ok(f"last run ok {hours(age)} ago ({len(runs)} runs in the recent log)")
 
 
+# --- 5 / F17: backup before restore ----------------------------------------------------------
+@control("F17", "Every restore that overwrote files made a safety backup of them first",
+         by="bulwark backup (restore, runs.jsonl)")
+def check_backup_before_restore(ev: dict[str, Any], ctx: Context) -> Finding:
+    restores = [r for r in facts.backup_runs(ev) if r.get("command") == "restore"]
+    if not restores:
+        return na("no restore in the recent run log (runs.jsonl)")
+    bad, overwrote, unknown_count = [], 0, 0
+    for r in restores:
+        count = (r.get("options") or {}).get("overwrites")
+        if not isinstance(count, int):
+            unknown_count += 1  # recorded by a Bulwark before the count was kept
+            continue
+        steps = [s for s in r.get("steps") or [] if isinstance(s, dict)]
+        restored = any(s.get("step") == "restore" for s in steps)
+        if count and restored:
+            overwrote += 1
+            if not any(s.get("step") == "safety-backup" and s.get("ok") for s in steps):
+                who = (r.get("who") or {}).get("user") if isinstance(r.get("who"), dict) else None
+                bad.append(f"restore at {r.get('started_at')} by {who}: {count} existing "
+                           f"paths overwritten without a safety backup")
+    if bad:
+        return fail("; ".join(bad[:3]))
+    note = f" ({unknown_count} older records without the count)" if unknown_count else ""
+    return ok(f"{len(restores)} restores recorded; {overwrote} overwrote files, each after a "
+              f"safety backup (tag pre-restore){note}")
+
+
 # --- 15 / E13: who, when, where, what ---------------------------------------------------------
 @control("E13", "Every backup/restore record names who, when, where, what and the result",
          by="bulwark backup (runs.jsonl)")

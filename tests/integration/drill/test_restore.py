@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ def test_restore_into_occupied_target_takes_the_safety_backup_first(lab: Lab) ->
     assert back.ok and conf.read_text().startswith("the operator's hand edit")
     runs = (lab.state_dir / "runs.jsonl").read_text().splitlines()
     assert '"command":"restore"' in runs[-1] and '"step":"safety-backup"' in runs[-1]
+    # What the report's F17 reads: a restore that overwrote files, and its safety backup first.
+    undo = json.loads(runs[-1])
+    assert undo["command"] == "restore" and undo["options"]["overwrites"] >= 1
+    assert [s["step"] for s in undo["steps"]][:2] == ["safety-backup", "restore"]
 
 
 def test_restore_into_empty_target_needs_no_safety_backup(lab: Lab) -> None:

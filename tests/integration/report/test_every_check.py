@@ -124,6 +124,11 @@ PLANTS: dict[str, str] = {
     # What removing a syslog daemon did to every neglected host before the logging role
     # put the link back: nothing local can log.
     "E1-rsyslog": "rm -f /dev/log",
+    # A restore that overwrote files without a safety backup (a hand-run or old restore tool).
+    "F17": "printf '%s\\n' '{\"command\": \"restore\", \"who\": {\"user\": \"e-plant\"}, "
+           "\"host\": \"e-site\", \"started_at\": 1796500000.0, \"result\": \"ok\", "
+           "\"options\": {\"overwrites\": 3}, \"steps\": [{\"step\": \"restore\", "
+           "\"repository\": \"primary\", \"ok\": true}]}' >> /var/lib/bulwark/runs.jsonl",
 }
 # Planted in the inventory, not on the host: a person who left still has an account.
 DEPARTED = "bulwark_accounts_departed: [e-plain]\n"

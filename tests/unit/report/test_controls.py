@@ -52,7 +52,7 @@ def test_registry_ids_are_unique_quoted_and_at_least_120() -> None:
     assert all(c.quote.startswith("「") and c.quote.endswith("」") for c in REGISTRY
                if c.policy != "E24")
     ranks = {c.top15 for c in REGISTRY if c.top15}
-    assert ranks >= set(range(1, 16)) - {5}, sorted(ranks)  # 5: backup before restore, see F17
+    assert ranks >= set(range(1, 16)), sorted(ranks)
 
 
 def test_every_policy_control_is_checked_or_listed_with_a_reason() -> None:
@@ -323,6 +323,15 @@ def _swap(probe_text: str, old: str, new: str) -> str:
     return probe_text.replace(old, new)
 
 
+def _restore_record(overwrites: int, safety: bool) -> str:
+    steps = ([{"step": "safety-backup", "repository": "primary", "ok": True}] if safety else [])
+    steps.append({"step": "restore", "repository": "primary", "ok": True})
+    return json.dumps({"command": "restore", "who": {"user": "ops"}, "host": "h",
+                       "started_at": 1796500000.0, "result": "ok",
+                       "options": {"target": "/srv/shop", "overwrites": overwrites},
+                       "steps": steps})
+
+
 # One planted violation per check the neglected image passes (it does not break them),
 # written the way the host would then report it. Mirrors PLANTS of the integration test.
 MUTATIONS = {
@@ -353,6 +362,8 @@ MUTATIONS = {
     "D1": lambda p: _prepend(_swap(p, "### apt-lists\n0", "### apt-lists\n4"), "apt-simulate",
                              "Inst libssl3 [3.0.11-1] (3.0.15-1 Debian-Security:12/stable-security"
                              " [amd64])"),
+    # A restore recorded as overwriting files with no safety backup before it.
+    "F17": lambda p: p + f"\n### runs /srv/e-plant\n{_restore_record(3, safety=False)}\n",
     "F6": lambda p: p + "\n### file /etc/bulwark/backup.yml\nsources: [/etc]\npassword_file: "
                         "/etc/bulwark/restic.pass\nrepositories:\n  primary:\n    url: /srv/r\n"
                         "databases:\n  postgresql:\n  - name: shop\n",
@@ -384,8 +395,10 @@ def test_every_check_is_seen_failing(ctx: Context) -> None:
     print(f"\nchecks never seen failing: {never}")
     assert never == [], (never, planted_ok)
     # The plant, not something else, turned these from PASS to FAIL.
-    flipped = [c for c, (b, a) in planted_ok.items() if b is not Status.PASS and c != "D1"
-               and c != "F6"]
+    # (F17: the capture records no restore, so NOT_APPLICABLE before; its PASS -> FAIL is
+    # test_backup_before_restore_reads_every_recorded_restore.)
+    flipped = [c for c, (b, a) in planted_ok.items() if b is not Status.PASS
+               and c not in ("D1", "F6", "F17")]
     assert not flipped, {c: planted_ok[c] for c in flipped}
 
 
@@ -463,3 +476,16 @@ def test_rsyslog_check_needs_the_local_log_socket(ctx: Context) -> None:
     bad = dict(ev, probe=_prepend(ev["probe"], "dev-log", "missing"))
     finding = _findings(bad, ctx)["E1-rsyslog"]
     assert finding.status is Status.FAIL and "/dev/log" in finding.evidence, finding
+
+
+def test_backup_before_restore_reads_every_recorded_restore(ctx: Context) -> None:
+    def f17(*records: str) -> Any:
+        ev = load("hardened")
+        ev["probe"] += "\n### runs /srv/e-plant\n" + "\n".join(records) + "\n"
+        return _findings(ev, ctx)["F17"]
+
+    assert f17(_restore_record(3, safety=True)).status is Status.PASS
+    # Nothing was in place: no safety backup needed.
+    assert f17(_restore_record(0, safety=False)).status is Status.PASS
+    bad = f17(_restore_record(3, safety=True), _restore_record(2, safety=False))
+    assert bad.status is Status.FAIL and "2 existing paths overwritten" in bad.evidence, bad
