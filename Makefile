@@ -16,8 +16,9 @@ LAB_NEGLECTED ?= lab3
 APT_PACKAGES := podman runc debootstrap uidmap slirp4netns fuse-overlayfs restic nftables \
 	postgresql postgresql-client openssh-client sshpass rsync chromium python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Scenarios in `make test`, longest first (measured 2026-12-06: system ~48, access ~34,
-# backup_agent ~18, neglected ~8 min beside the integration suite). `lynis` (the whole site.yml on a neglected host, then
+# Scenarios in `make test`, longest first (measured 2026-12-06, fresh clone: system ~42,
+# access ~16, backup_agent ~18, neglected ~9 min beside the integration suite's ~40; two at a
+# time, system's slot and the other three end within a minute of each other). `lynis` (the whole site.yml on a neglected host, then
 # the Lynis hardening index) runs on its own: `make test-molecule SCENARIOS=lynis`.
 SCENARIOS ?= system access backup_agent neglected
 
