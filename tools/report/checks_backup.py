@@ -161,7 +161,7 @@ def check_db_backup(ev: dict[str, Any], ctx: Context) -> Finding:
 @control("F3", "Every backup run is recorded and the last one succeeded",
          by="bulwark backup (runs.jsonl)")
 def check_run_recorded(ev: dict[str, Any], ctx: Context) -> Finding:
-    runs = [r for r in facts.backup_runs(ev) if r.get("command") == "run"]
+    runs = facts.backup_runs(ev, "run")
     if not runs:
         return fail("no backup run recorded (runs.jsonl)")
     last = runs[-1]
@@ -179,7 +179,7 @@ def check_run_recorded(ev: dict[str, Any], ctx: Context) -> Finding:
 @control("F17", "Every restore that overwrote files made a safety backup of them first",
          by="bulwark backup (restore, runs.jsonl)")
 def check_backup_before_restore(ev: dict[str, Any], ctx: Context) -> Finding:
-    restores = [r for r in facts.backup_runs(ev) if r.get("command") == "restore"]
+    restores = facts.backup_runs(ev, "restore")
     if not restores:
         return na("no restore in the recent run log (runs.jsonl)")
     bad, overwrote, unknown_count = [], 0, 0
@@ -193,9 +193,9 @@ def check_backup_before_restore(ev: dict[str, Any], ctx: Context) -> Finding:
         if count and restored:
             overwrote += 1
             if not any(s.get("step") == "safety-backup" and s.get("ok") for s in steps):
-                who = (r.get("who") or {}).get("user") if isinstance(r.get("who"), dict) else None
-                bad.append(f"restore at {r.get('started_at')} by {who}: {count} existing "
-                           f"paths overwritten without a safety backup")
+                who = r.get("who") if isinstance(r.get("who"), dict) else {}
+                bad.append(f"restore at {r.get('started_at')} by {who.get('user')}: {count} "
+                           f"existing paths overwritten without a safety backup")
     if bad:
         return fail("; ".join(bad[:3]))
     note = f" ({unknown_count} older records without the count)" if unknown_count else ""

@@ -172,11 +172,12 @@ def json_doc(text: str) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def backup_runs(ev: dict[str, Any]) -> list[dict[str, Any]]:
+def backup_runs(ev: dict[str, Any], command: str | None = None) -> list[dict[str, Any]]:
+    """The recent records of runs.jsonl, oldest first; only `command`'s when given."""
     runs = []
     for line in str(ev.get("runs_tail", "")).splitlines():
         doc = json_doc(line.strip())
-        if doc is not None:
+        if doc is not None and (command is None or doc.get("command") == command):
             runs.append(doc)
     return runs
 

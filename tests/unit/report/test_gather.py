@@ -25,20 +25,31 @@ web 01                     : ok=0    changed=0    unreachable=1    failed=0    s
 """
 
 
-def test_recap_with_spaces_is_unreachable_with_the_reason(tmp_path: Path,
-                                                          monkeypatch) -> None:
+def _gather(tmp_path: Path, monkeypatch, returncode: int, stdout: str, with_evidence: str,
+            env: dict[str, str] | None = None) -> gather.Gathered:
+    """gather() over a fake ansible-playbook that prints `stdout` and writes the evidence of
+    `with_evidence`; the environment it was given lands in `env`."""
     class Proc:
-        returncode, stdout, stderr = 4, RECAP, ""
+        pass
 
-    def run(argv: list[str], **_kw: object) -> Proc:
+    def run(argv: list[str], **kw: object) -> Proc:
+        if env is not None:
+            env.update(kw["env"])  # type: ignore[arg-type]
         directory = Path(json.loads(argv[argv.index("-e") + 1])["bulwark_evidence_dir"])
-        (directory / gather.evidence_file_name("../../x/evil")).write_text('{"probe": ""}')
-        return Proc()
+        (directory / gather.evidence_file_name(with_evidence)).write_text('{"probe": ""}')
+        proc = Proc()
+        proc.returncode, proc.stdout, proc.stderr = returncode, stdout, ""  # type: ignore[attr-defined]
+        return proc
 
     monkeypatch.setattr(gather.subprocess, "run", run)
     playbook = tmp_path / "p.yml"
     playbook.write_text("---\n")
-    got = gather.gather(tmp_path / "inv", None, tmp_path, playbook)
+    return gather.gather(tmp_path / "inv", None, tmp_path, playbook)
+
+
+def test_recap_with_spaces_is_unreachable_with_the_reason(tmp_path: Path,
+                                                          monkeypatch) -> None:
+    got = _gather(tmp_path, monkeypatch, 4, RECAP, "../../x/evil")
     assert got.evidence == {"../../x/evil": {"probe": ""}}
     assert got.problems["web 01"].startswith("host unreachable over SSH (Failed to connect")
     assert not list(tmp_path.parent.glob("x"))
@@ -49,21 +60,8 @@ def test_a_coloured_recap_still_names_the_hosts(tmp_path: Path, monkeypatch) -> 
     # that has colour anyway is still read.
     monkeypatch.setenv("ANSIBLE_FORCE_COLOR", "1")
     seen: dict[str, str] = {}
-
-    class Proc:
-        returncode, stderr = 0, ""
-        stdout = ("PLAY RECAP ****\n\x1b[0;32mweb1\x1b[0m   : \x1b[0;32mok=6   \x1b[0m "
-                  "changed=0    unreachable=0    failed=0    skipped=0\n")
-
-    def run(argv: list[str], **kw: object) -> Proc:
-        seen.update(kw["env"])  # type: ignore[arg-type]
-        directory = Path(json.loads(argv[argv.index("-e") + 1])["bulwark_evidence_dir"])
-        (directory / gather.evidence_file_name("web1")).write_text('{"probe": ""}')
-        return Proc()
-
-    monkeypatch.setattr(gather.subprocess, "run", run)
-    playbook = tmp_path / "p.yml"
-    playbook.write_text("---\n")
-    got = gather.gather(tmp_path / "inv", None, tmp_path, playbook)
+    recap = ("PLAY RECAP ****\n\x1b[0;32mweb1\x1b[0m   : \x1b[0;32mok=6   \x1b[0m "
+             "changed=0    unreachable=0    failed=0    skipped=0\n")
+    got = _gather(tmp_path, monkeypatch, 0, recap, "web1", env=seen)
     assert got.evidence == {"web1": {"probe": ""}} and not got.problems
     assert seen["ANSIBLE_FORCE_COLOR"] == "0" and seen["ANSIBLE_NOCOLOR"] == "1"
